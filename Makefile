@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: MIT
+# okvm top-level build. `make` builds libkvm and okvm.ko; `make check` installs what the
+# tests need and runs every tier; `make demo` runs a guest on okvm in the QEMU test guest.
+
+KDIR ?=
+REF ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+# Where the tree exists: an area arrives with its Makefile.
+HAVE_LIBKVM := $(wildcard libkvm/Makefile)
+HAVE_KMOD := $(wildcard kmod/Makefile)
+
+.PHONY: all libkvm kmod deps check vm-test vm-shell demo install clean help
+
+all: $(if $(HAVE_LIBKVM),libkvm) $(if $(HAVE_KMOD),kmod)
+
+libkvm:
+	$(MAKE) -C libkvm
+
+kmod:
+	$(MAKE) -C kmod $(if $(KDIR),KDIR=$(KDIR))
+
+deps:
+	@bash tests/deps.sh
+
+# The test kernel's headers are installed by the vm tier itself (tests/vm/run).
+check: deps
+	$(MAKE) all
+	@bash tests/check $(TIERS)
+
+vm-test: deps
+	@bash tests/check $(if $(REF),vm-$(REF),vm-okvm)
+
+vm-shell: deps
+	@bash tests/vm/payload
+	@bash tests/vm/run --shell $(if $(REF),--ref $(REF))
+
+demo: deps
+	@bash tests/vm/demo $(if $(REF),--ref $(REF))
+
+install:
+	$(if $(HAVE_LIBKVM),$(MAKE) -C libkvm install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR))
+
+clean:
+	$(if $(HAVE_LIBKVM),-$(MAKE) -C libkvm clean)
+	$(if $(HAVE_KMOD),-$(MAKE) -C kmod clean)
+	rm -rf build
+
+help:
+	@echo "make             build libkvm and okvm.ko (KDIR=<kernel build dir> to choose the kernel)"
+	@echo "make check       install what is missing, build, run every test tier (TIERS='vm-okvm ...' for some)"
+	@echo "make demo        boot the test kernel in QEMU, load okvm.ko, run the greeting guest"
+	@echo "make vm-test     run the vm tier against okvm.ko (REF=kvm: against the in-tree kvm_amd)"
+	@echo "make vm-shell    a shell in the test guest with the module loaded (REF=kvm for kvm_amd)"
+	@echo "make install     install libkvm (PREFIX, DESTDIR)"
