@@ -13,8 +13,10 @@
  *  - no #define inside a struct body;
  *  - "abi: NAME" in a comment on a #define line names the KVM macro it
  *    mirrors when that is not KVM_<rest>;
- *  - "abi: newer" on a struct line or a member line marks a definition the
- *    6.1 system header does not have (checked by nothing, listed instead).
+ *  - "abi: newer [KVM_MACRO]" on a struct line or a member line marks a
+ *    definition the 6.1 system header lacks: it is checked only where the
+ *    system header defines KVM_MACRO (which came with it), else listed as
+ *    unchecked.
  *
  * Only <linux/types.h> and <linux/ioctl.h>: usable from a kernel module and
  * from userspace alike. Anonymous unions are C11; __extension__ keeps
@@ -633,7 +635,7 @@ struct okvm_userspace_memory_region {
  */
 #define OKVM_MEM_GUEST_MEMFD		(1UL << 2)
 
-struct okvm_userspace_memory_region2 {	/* abi: newer */
+struct okvm_userspace_memory_region2 {	/* abi: newer KVM_SET_USER_MEMORY_REGION2 */
 	__u32 slot;
 	__u32 flags;
 	__u64 guest_phys_addr;
@@ -881,6 +883,9 @@ struct okvm_stats_desc {
 #define OKVM_MSR_EXIT_REASON_UNKNOWN	(1 << 1)
 #define OKVM_MSR_EXIT_REASON_FILTER	(1 << 2)
 
+/* hypercall.flags (not in the 6.1 system header; Linux 6.8) */
+#define OKVM_EXIT_HYPERCALL_LONG_MODE	(1ULL << 0)
+
 /* notify.flags */
 #define OKVM_NOTIFY_CONTEXT_INVALID	(1 << 0)
 
@@ -1014,8 +1019,11 @@ struct okvm_run {
 			__u64 nr;
 			__u64 args[6];
 			__u64 ret;
-			__u32 longmode;
-			__u32 pad;
+			/* 6.1 has "__u32 longmode; __u32 pad;" here: same bytes */
+			__extension__ union {
+				__u32 longmode;
+				__u64 flags;	/* abi: newer KVM_EXIT_HYPERCALL_LONG_MODE */
+			};
 		} hypercall;
 		/* KVM_EXIT_TPR_ACCESS */
 		struct {
@@ -1141,7 +1149,7 @@ struct okvm_run {
 			__u32 flags;
 		} notify;
 		/* KVM_EXIT_MEMORY_FAULT (not in the 6.1 system header; Linux 6.8) */
-		struct {	/* abi: newer */
+		struct {	/* abi: newer KVM_EXIT_MEMORY_FAULT */
 			__u64 flags;
 			__u64 gpa;
 			__u64 size;
