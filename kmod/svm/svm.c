@@ -28,7 +28,7 @@ static int svm_probe(char *feat, size_t len)
 		pr_err("okvm: this AMD CPU has no SVM (AMD-V); okvm needs hardware virtualization\n");
 		return -ENODEV;
 	}
-	if (rdmsrl_safe(MSR_VM_CR, &vmcr)) {
+	if (rdmsrq_safe(MSR_VM_CR, &vmcr)) {
 		pr_err("okvm: SVM is listed but the VM_CR MSR cannot be read\n");
 		return -ENODEV;
 	}

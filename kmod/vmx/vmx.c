@@ -21,14 +21,14 @@ static int vmx_probe(char *feat, size_t len)
 		pr_err("okvm: this CPU has no VMX (VT-x); okvm needs hardware virtualization\n");
 		return -ENODEV;
 	}
-	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &fc) ||
+	if (rdmsrq_safe(MSR_IA32_FEAT_CTL, &fc) ||
 	    ((fc & FEAT_CTL_LOCKED) && !(fc & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX))) {
 		pr_err("okvm: VMX is disabled by the BIOS (IA32_FEATURE_CONTROL); enable VT-x in the firmware setup\n");
 		return -ENODEV;
 	}
 	/* The allowed-1 settings are the high 32 bits. */
-	if (!rdmsrl_safe(MSR_IA32_VMX_PROCBASED_CTLS, &ctl) && ((ctl >> 32) & PROCBASED_SECONDARY))
-		rdmsrl_safe(MSR_IA32_VMX_PROCBASED_CTLS2, &ctl2);
+	if (!rdmsrq_safe(MSR_IA32_VMX_PROCBASED_CTLS, &ctl) && ((ctl >> 32) & PROCBASED_SECONDARY))
+		rdmsrq_safe(MSR_IA32_VMX_PROCBASED_CTLS2, &ctl2);
 	ctl2 >>= 32;
 	snprintf(feat, len, "vmx%s%s (VMX backend not implemented yet: CREATE_VM will fail)",
 		 (ctl2 & PROCBASED2_EPT) ? " ept" : "",
