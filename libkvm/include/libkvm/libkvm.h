@@ -214,7 +214,7 @@ struct libkvm_exit {
 	uint32_t raw_reason;	/* exit_reason of the kvm_run page */
 	uint32_t flags;		/* LIBKVM_EXIT_F_* */
 	uint32_t reserved0;
-	uint64_t reserved1[3];
+	uint64_t reserved1[2];
 	union {
 		/* data points into the run page: size*count bytes; for an
 		 * IN, fill it before the next run. */
