@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: MIT
+# Debian chroots for the matrix and pkg tiers. Sourced after tests/lib.sh.
+#
+# $OKVM_CACHE/chroots/SUITE-base   debootstrap --variant=minbase, apt lists fresh
+# $OKVM_CACHE/chroots/SUITE-NAME   a copy of the base with packages added (cached)
+# $OKVM_CACHE/debs/SUITE           every .deb downloaded for SUITE (debootstrap's
+#                                  cache and the chroots' apt archive)
+# Everything is created once and reused; apt lists older than a day are refreshed.
+
+OKVM_MIRROR=${OKVM_MIRROR:-http://deb.debian.org/debian}
+OKVM_CHROOTS=$OKVM_CACHE/chroots
+okvm_mounts=()
+
+# Unmount whatever chroot_exec left mounted (an interrupted run).
+chroot_cleanup() {
+	local i
+	for (( i = ${#okvm_mounts[@]} - 1; i >= 0; i-- )); do
+		umount -l "${okvm_mounts[i]}" 2>/dev/null
+	done
+	okvm_mounts=()
+}
+trap chroot_cleanup EXIT
+
+chroot_suite() { basename "$1" | sed 's/-.*//'; }
+
+# chroot_exec DIR COMMAND...: run COMMAND in the chroot with /proc (objtool
+# wants it) and the suite's shared apt archive mounted.
+chroot_exec() {
+	local dir=$1 suite rc
+	shift
+	suite=$(chroot_suite "$dir")
+	mkdir -p "$OKVM_CACHE/debs/$suite"
+	mount -t proc proc "$dir/proc" && okvm_mounts+=("$dir/proc") || return 1
+	mount --bind "$OKVM_CACHE/debs/$suite" "$dir/var/cache/apt/archives" &&
+		okvm_mounts+=("$dir/var/cache/apt/archives") || { chroot_cleanup; return 1; }
+	chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+	rc=$?
+	chroot_cleanup
+	return $rc
+}
+
+# apt-get in the chroot; when the lists are too old for the mirror (a package
+# was superseded), update them and try once more.
+chroot_apt() {
+	local dir=$1
+	shift
+	chroot_exec "$dir" apt-get -q -y "$@" && return 0
+	chroot_exec "$dir" apt-get -q update >/dev/null || return 1
+	chroot_exec "$dir" apt-get -q -y "$@"
+}
+
+# Lists older than a day are refreshed, so the chroots follow the archive.
+chroot_refresh() {
+	local dir=$1
+	[ -n "$(find "$dir/.okvm-updated" -mmin -1440 2>/dev/null)" ] && return 0
+	chroot_exec "$dir" apt-get -q update >/dev/null || return 1
+	touch "$dir/.okvm-updated"
+}
+
+# chroot_base SUITE: print the path of SUITE's minimal chroot, creating it once.
+chroot_base() {
+	local suite=$1 dir=$OKVM_CHROOTS/$1-base log
+	mkdir -p "$OKVM_CHROOTS" "$OKVM_CACHE/debs/$suite"
+	(
+		flock 9
+		[ -f "$dir/.okvm-ready" ] && exit 0
+		rm -rf "$dir.tmp"
+		log=$OKVM_CHROOTS/$suite-base.log
+		note "debootstrap $suite (log: $log)"
+		debootstrap --variant=minbase --cache-dir="$OKVM_CACHE/debs/$suite" \
+			"$suite" "$dir.tmp" "$OKVM_MIRROR" >"$log" 2>&1 ||
+			{ tail -n 5 "$log" >&2; exit 1; }
+		# sid's Release file may be past its Valid-Until when the mirror
+		# is a snapshot; recommends and translations only cost time.
+		cat >"$dir.tmp/etc/apt/apt.conf.d/90okvm" <<-EOF
+			Acquire::Check-Valid-Until "false";
+			Acquire::Languages "none";
+			APT::Install-Recommends "false";
+			APT::Sandbox::User "root";
+			Dpkg::Use-Pty "false";
+		EOF
+		cat >"$dir.tmp/etc/dpkg/dpkg.cfg.d/90okvm" <<-EOF
+			path-exclude /usr/share/doc/*
+			path-include /usr/share/doc/*/copyright
+			path-exclude /usr/share/locale/*
+			path-exclude /usr/share/man/*
+		EOF
+		echo "deb $OKVM_MIRROR $suite main" >"$dir.tmp/etc/apt/sources.list"
+		chroot_exec "$dir.tmp" apt-get -q update >>"$log" 2>&1 ||
+			{ tail -n 5 "$log" >&2; exit 1; }
+		touch "$dir.tmp/.okvm-updated" "$dir.tmp/.okvm-ready"
+		mv "$dir.tmp" "$dir"
+	) 9>"$OKVM_CHROOTS/.$suite.lock" || return 1
+	echo "$dir"
+}
+
+# chroot_copy SRC DST: a private copy of a cached chroot.
+chroot_copy() {
+	rm -rf "$2" && mkdir -p "$(dirname "$2")" && cp -a "$1" "$2"
+}
+
+# chroot_derived SUITE NAME PACKAGE...: print the path of SUITE's base plus
+# PACKAGEs, created once and kept up to date (daily) after that.
+chroot_derived() {
+	local suite=$1 name=$2 base dir log
+	shift 2
+	dir=$OKVM_CHROOTS/$suite-$name
+	log=$OKVM_CHROOTS/$suite-$name.log
+	base=$(chroot_base "$suite") || return 1
+	(
+		flock 9
+		if [ ! -f "$dir/.okvm-ready" ]; then
+			note "preparing $suite-$name: $* (log: $log)"
+			chroot_copy "$base" "$dir.tmp" || exit 1
+			rm -f "$dir.tmp/.okvm-ready"
+			chroot_apt "$dir.tmp" install "$@" >"$log" 2>&1 ||
+				{ tail -n 5 "$log" >&2; exit 1; }
+			touch "$dir.tmp/.okvm-ready"
+			mv "$dir.tmp" "$dir"
+		elif [ -z "$(find "$dir/.okvm-updated" -mmin -1440 2>/dev/null)" ]; then
+			# A day old: follow the archive (new kernel ABI, new compiler).
+			note "updating $suite-$name (log: $log)"
+			{ chroot_refresh "$dir" && chroot_apt "$dir" install "$@" &&
+				chroot_apt "$dir" upgrade; } >"$log" 2>&1 ||
+				{ tail -n 5 "$log" >&2; exit 1; }
+		fi
+	) 9>"$OKVM_CHROOTS/.$suite-$name.lock" || return 1
+	echo "$dir"
+}
+
+# The newest kernel headers in a root: "RELEASE" like 6.12.107+deb13-amd64.
+newest_headers() {
+	ls -d "$1"/usr/src/linux-headers-*-amd64 2>/dev/null | sed 's|.*/linux-headers-||' |
+		sort -V | tail -n 1
+}
+
+# "6.12" from "6.12.107+deb13-amd64".
+kernel_series() { echo "$1" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/'; }
