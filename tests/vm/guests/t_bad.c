@@ -221,6 +221,9 @@ static int t_bad_slot_id(void)
 				(uintptr_t)buf), EINVAL);
 	MUST(expect_mmio(&v, SLOT1_MOVED_GPA, "after the bad slot ids"));
 	MUST(slot1_intact(&v, buf, "after the bad slot ids"));
+	/* The highest id is fine. */
+	TRY(slot_ioctl(&vm, nslots - 1, 0, SLOT1_MOVED_GPA, 0x10000, (uintptr_t)buf + 0x10000));
+	MUST(expect_mem(&v, SLOT1_MOVED_GPA, buf[0x10000 / 8], "in the slot with the highest id"));
 	return T_PASS;
 }
 

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* MMIO outside the slots, read-only slots, slots changing under a live VM. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -218,6 +221,14 @@ static int t_slot_add_move_delete(void)
 	MUST(poke(&v, SLOT1_GPA + 8, 0x1234567887654321ULL));
 	CHECK_EQ("host view of the guest's write to slot 1", a[1], 0x1234567887654321ULL);
 
+	/* Flags may change on a live slot; the memory stays. */
+	MUST(vm_set_slot(&vm, 1, KVM_MEM_LOG_DIRTY_PAGES, SLOT1_GPA, size, a));
+	MUST(expect_mem(&v, SLOT1_GPA + 8, a[1], "dirty logging turned on"));
+	MUST(poke(&v, SLOT1_GPA + 16, 0x0badcafe0badcafeULL));
+	CHECK_EQ("guest write with dirty logging on", a[2], 0x0badcafe0badcafeULL);
+	MUST(vm_set_slot(&vm, 1, 0, SLOT1_GPA, size, a));
+	MUST(expect_mem(&v, SLOT1_GPA + 16, a[2], "dirty logging turned off"));
+
 	/* Move: the old range is gone, the new one has the same memory. */
 	MUST(vm_set_slot(&vm, 1, 0, SLOT1_MOVED_GPA, size, a));
 	MUST(expect_mmio(&v, SLOT1_GPA, "slot 1 moved away"));
@@ -323,11 +334,135 @@ static int t_unbacked_slot(void)
 	return T_PASS;
 }
 
+/* ---- slots changing while a vcpu thread keeps reading them ---- */
+
+struct reader {
+	struct vcpu *v;
+	int stop;
+	uint32_t exits;		/* PIO exits seen */
+	uint32_t last;		/* the value of the latest one */
+	char err[200];
+};
+
+static void *reader_thread(void *arg)
+{
+	struct reader *rd = arg;
+	struct kvm_run *run = rd->v->run;
+
+	while (!__atomic_load_n(&rd->stop, __ATOMIC_SEQ_CST)) {
+		uint32_t val;
+
+		if (ioctl(rd->v->fd, KVM_RUN, 0) < 0) {
+			snprintf(rd->err, sizeof(rd->err), "KVM_RUN: %s", errno_name(errno));
+			break;
+		}
+		if (run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write &&
+		    run->mmio.phys_addr == SLOT1_GPA && run->mmio.len == 8) {
+			memcpy(run->mmio.data, &(uint64_t){ MMIO_MARK }, 8);
+			continue;
+		}
+		if (run->exit_reason != KVM_EXIT_IO || run->io.port != PORT_DATA ||
+		    run->io.size != 4) {
+			snprintf(rd->err, sizeof(rd->err), "unexpected exit %s", exit_desc(rd->v));
+			break;
+		}
+		memcpy(&val, (uint8_t *)run + run->io.data_offset, 4);
+		__atomic_store_n(&rd->last, val, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&rd->exits, 1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+static int t_slot_change_while_running(void)
+{
+	const size_t size = 0x10000;
+	const uint32_t mark = (uint32_t)MMIO_MARK;
+	struct {
+		const char *what;
+		uint64_t gpa, size;
+		int buf;	/* 0: a, 1: b */
+		uint32_t want;	/* what a read of SLOT1_GPA gives afterwards */
+	} steps[] = {
+		{ "add a", SLOT1_GPA, size, 0, 0xaaaa0001 },
+		{ "move away", SLOT1_MOVED_GPA, size, 0, mark },
+		{ "move back", SLOT1_GPA, size, 0, 0xaaaa0001 },
+		{ "delete", SLOT1_GPA, 0, 0, mark },
+		{ "add b", SLOT1_GPA, size, 1, 0xbbbb0002 },
+		{ "delete b", SLOT1_GPA, 0, 1, mark },
+	};
+	struct reader rd;
+	struct vm vm;
+	struct vcpu v;
+	struct kvm_regs r;
+	uint64_t *bufs[2];
+	pthread_t th;
+	int round, i, ret = T_PASS;
+
+	MUST(vm_create(&vm));
+	MUST(vcpu_create(&vm, &v, 0));
+	load_blob(&vm, CODE_GPA, BLOB_g_reader);
+	MUST(setup_long(&v, CODE_GPA));
+	MUST(get_regs(&v, &r));
+	r.rbx = SLOT1_GPA;
+	MUST(set_regs(&v, &r));
+	bufs[0] = alloc_mem(size);
+	bufs[1] = alloc_mem(size);
+	if (!bufs[0] || !bufs[1])
+		return fail("out of memory");
+	bufs[0][0] = 0xaaaa0001;
+	bufs[1][0] = 0xbbbb0002;
+
+	memset(&rd, 0, sizeof(rd));
+	rd.v = &v;
+	if (pthread_create(&th, NULL, reader_thread, &rd))
+		return fail("pthread_create failed");
+	for (round = 0; round < 8 && ret == T_PASS; round++) {
+		for (i = 0; i < (int)(sizeof(steps) / sizeof(steps[0])); i++) {
+			uint32_t seen;
+			struct timespec t0, t1;
+
+			ret = vm_set_slot(&vm, 1, 0, steps[i].gpa, steps[i].size,
+					  bufs[steps[i].buf]);
+			if (ret)
+				break;
+			/* Two more exits: the second read started after the change. */
+			seen = __atomic_load_n(&rd.exits, __ATOMIC_SEQ_CST);
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			while (__atomic_load_n(&rd.exits, __ATOMIC_SEQ_CST) < seen + 2 && !rd.err[0]) {
+				clock_gettime(CLOCK_MONOTONIC, &t1);
+				if (t1.tv_sec - t0.tv_sec > 20)
+					break;
+				usleep(200);
+			}
+			if (rd.err[0]) {
+				ret = fail("round %d, after \"%s\": %s", round, steps[i].what, rd.err);
+				break;
+			}
+			if (__atomic_load_n(&rd.exits, __ATOMIC_SEQ_CST) < seen + 2) {
+				ret = fail("round %d, after \"%s\": the guest stopped making exits",
+					   round, steps[i].what);
+				break;
+			}
+			if (__atomic_load_n(&rd.last, __ATOMIC_SEQ_CST) != steps[i].want) {
+				ret = fail("round %d, after \"%s\": the guest read %#x, expected %#x",
+					   round, steps[i].what, rd.last, steps[i].want);
+				break;
+			}
+		}
+	}
+	__atomic_store_n(&rd.stop, 1, __ATOMIC_SEQ_CST);
+	pthread_join(th, NULL);
+	if (ret == T_PASS && rd.err[0])
+		return fail("%s", rd.err);
+	return ret;
+}
+
 const struct test memory_tests[] = {
 	{ "mmio", t_mmio },
 	{ "readonly_slot", t_readonly_slot },
 	{ "slot_add_move_delete", t_slot_add_move_delete },
 	{ "slot_backing_change", t_slot_backing_change },
+	{ "slot_change_while_running", t_slot_change_while_running },
 	{ "unbacked_slot", t_unbacked_slot },
 	{ NULL, NULL },
 };

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 
 #include "harness.h"
 
@@ -476,6 +477,136 @@ static int t_triple_fault(void)
 	return T_PASS;
 }
 
+static int t_state_roundtrip(void)
+{
+	__u64 set[18], got[18];
+	struct kvm_regs r;
+	struct kvm_sregs s1, s2;
+	struct vm vm;
+	struct vcpu v;
+	int i;
+
+	MUST(one_vcpu(&vm, &v, BLOB_g_lm64));
+	/* GPRs (rax..r15, rip, rflags): what was set comes back. */
+	for (i = 0; i < 16; i++)
+		set[i] = 0x0101010101010101ULL * (i + 1) ^ ((uint64_t)i << 60);
+	set[16] = 0x1234;
+	set[17] = 0xcd7;	/* CF PF AF ZF SF DF OF and the fixed bit 1 */
+	memcpy(&r, set, sizeof(r));
+	MUST(set_regs(&v, &r));
+	MUST(get_regs(&v, &r));
+	memcpy(got, &r, sizeof(r));
+	for (i = 0; i < 18; i++)
+		CHECK(got[i] == set[i], "KVM_GET_REGS field %d was %#llx, KVM_SET_REGS set %#llx",
+		      i, got[i], set[i]);
+
+	/* SREGS: what GET gives, SET takes and GET gives again, in both modes. */
+	for (i = 0; i < 2; i++) {
+		if (i)
+			MUST(setup_long(&v, CODE_GPA));
+		MUST(get_sregs(&v, &s1));
+		TRY(ioctl(v.fd, KVM_SET_SREGS, &s1));
+		MUST(get_sregs(&v, &s2));
+		CHECK(!memcmp(&s1, &s2, sizeof(s1)), "KVM_GET_SREGS after setting what it gave "
+		      "differs (%s state)", i ? "long mode" : "reset");
+	}
+	/* The long mode state is what setup_long set. */
+	CHECK_EQ("cs.selector", s2.cs.selector, 0x08);
+	CHECK_EQ("cs.base", s2.cs.base, 0);
+	CHECK_EQ("cs.limit", s2.cs.limit, 0xffffffff);
+	CHECK_EQ("cs.l", s2.cs.l, 1);
+	CHECK_EQ("cs.db", s2.cs.db, 0);
+	CHECK_EQ("cs.present", s2.cs.present, 1);
+	CHECK_EQ("cs.type (ignoring accessed)", s2.cs.type | 1, 11);
+	CHECK_EQ("ds.selector", s2.ds.selector, 0x10);
+	CHECK_EQ("ss.db", s2.ss.db, 1);
+	CHECK_EQ("tr.selector", s2.tr.selector, 0x18);
+	CHECK_EQ("tr.base", s2.tr.base, TSS_GPA);
+	CHECK_EQ("tr.limit", s2.tr.limit, 0x67);
+	CHECK_EQ("gdt.base", s2.gdt.base, GDT_GPA);
+	CHECK_EQ("gdt.limit", s2.gdt.limit, 39);
+	CHECK_EQ("idt.limit", s2.idt.limit, 0);
+	CHECK_EQ("cr0", s2.cr0, 0x80050033);
+	CHECK_EQ("cr3", s2.cr3, PML4_GPA);
+	CHECK_EQ("cr4", s2.cr4, 0x20);
+	CHECK_EQ("efer (SCE LME LMA NXE)", s2.efer & 0xd01, 0x500);
+	return T_PASS;
+}
+
+_Static_assert(sizeof(struct kvm_regs) == 18 * 8, "kvm_regs is 18 u64s");
+
+/* KVM_RUN with XMM0-15 = in; out gets XMM0-15 after it: a syscall keeps them. */
+static long run_with_xmm(int fd, const uint8_t *in, uint8_t *out)
+{
+	long ret = SYS_ioctl;
+
+	asm volatile(
+		"movdqu 0x00(%[in]), %%xmm0\n\tmovdqu 0x10(%[in]), %%xmm1\n\t"
+		"movdqu 0x20(%[in]), %%xmm2\n\tmovdqu 0x30(%[in]), %%xmm3\n\t"
+		"movdqu 0x40(%[in]), %%xmm4\n\tmovdqu 0x50(%[in]), %%xmm5\n\t"
+		"movdqu 0x60(%[in]), %%xmm6\n\tmovdqu 0x70(%[in]), %%xmm7\n\t"
+		"movdqu 0x80(%[in]), %%xmm8\n\tmovdqu 0x90(%[in]), %%xmm9\n\t"
+		"movdqu 0xa0(%[in]), %%xmm10\n\tmovdqu 0xb0(%[in]), %%xmm11\n\t"
+		"movdqu 0xc0(%[in]), %%xmm12\n\tmovdqu 0xd0(%[in]), %%xmm13\n\t"
+		"movdqu 0xe0(%[in]), %%xmm14\n\tmovdqu 0xf0(%[in]), %%xmm15\n\t"
+		"syscall\n\t"
+		"movdqu %%xmm0, 0x00(%[out])\n\tmovdqu %%xmm1, 0x10(%[out])\n\t"
+		"movdqu %%xmm2, 0x20(%[out])\n\tmovdqu %%xmm3, 0x30(%[out])\n\t"
+		"movdqu %%xmm4, 0x40(%[out])\n\tmovdqu %%xmm5, 0x50(%[out])\n\t"
+		"movdqu %%xmm6, 0x60(%[out])\n\tmovdqu %%xmm7, 0x70(%[out])\n\t"
+		"movdqu %%xmm8, 0x80(%[out])\n\tmovdqu %%xmm9, 0x90(%[out])\n\t"
+		"movdqu %%xmm10, 0xa0(%[out])\n\tmovdqu %%xmm11, 0xb0(%[out])\n\t"
+		"movdqu %%xmm12, 0xc0(%[out])\n\tmovdqu %%xmm13, 0xd0(%[out])\n\t"
+		"movdqu %%xmm14, 0xe0(%[out])\n\tmovdqu %%xmm15, 0xf0(%[out])\n\t"
+		: "+a"(ret)
+		: "D"((long)fd), "S"((long)KVM_RUN), "d"(0L), [in] "r"(in), [out] "r"(out)
+		: "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
+		  "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
+		  "xmm14", "xmm15");
+	return ret;
+}
+
+/* Guest and host SSE registers stay apart across exits. */
+static int t_fpu_state(void)
+{
+	uint8_t gpat[256], hpat[256], hout[256], scratch[4096];
+	struct kvm_sregs s;
+	struct vm vm;
+	struct vcpu v;
+	long r;
+	int i, round;
+
+	for (i = 0; i < 256; i++) {
+		gpat[i] = i * 7 + 1;
+		hpat[i] = 0xe0 ^ i;
+	}
+	MUST(one_vcpu(&vm, &v, BLOB_g_fpu));
+	MUST(setup_long(&v, CODE_GPA));
+	MUST(get_sregs(&v, &s));
+	s.cr4 |= 0x600;		/* OSFXSR OSXMMEXCPT */
+	TRY(ioctl(v.fd, KVM_SET_SREGS, &s));
+	memcpy(vm.mem + DATA_GPA, gpat, 256);
+	MUST(run_expect_io(&v, KVM_EXIT_IO_OUT, PORT_LOOP, 1, NULL));
+	for (round = 0; round < 2; round++) {
+		/* Host work with vector registers between the exits. */
+		memset(scratch, 0x5c + round, sizeof(scratch));
+		memset(hout, 0, sizeof(hout));
+		r = run_with_xmm(v.fd, hpat, hout);
+		CHECK(r == 0, "KVM_RUN failed: %s", errno_name(-r));
+		CHECK(!memcmp(hout, hpat, 256),
+		      "host XMM registers changed across KVM_RUN (round %d)", round);
+		if (round == 0)
+			CHECK(v.run->exit_reason == KVM_EXIT_IO, "exit was %s, expected IO",
+			      exit_desc(&v));
+	}
+	CHECK(v.run->exit_reason == KVM_EXIT_HLT, "exit was %s, expected HLT", exit_desc(&v));
+	for (i = 0; i < 16; i++)
+		CHECK(!memcmp(vm.mem + DATA_GPA + 0x100 + 16 * i, gpat + 16 * i, 16),
+		      "guest XMM%d lost its value across exits to userspace", i);
+	CHECK(scratch[100] == 0x5d, "host memory scribbled");
+	return T_PASS;
+}
+
 const struct test modes_tests[] = {
 	{ "realmode_pio_loop", t_realmode_pio_loop },
 	{ "pio_sizes", t_pio_sizes },
@@ -487,5 +618,7 @@ const struct test modes_tests[] = {
 	{ "cpuid", t_cpuid },
 	{ "msrs", t_msrs },
 	{ "triple_fault", t_triple_fault },
+	{ "state_roundtrip", t_state_roundtrip },
+	{ "fpu_state", t_fpu_state },
 	{ NULL, NULL },
 };
