@@ -306,6 +306,8 @@ static uint32_t cpuid_dynamic_mask(uint32_t leaf, uint32_t sub, int reg)
 		return 1u << 9;		/* APIC mirrors APIC_BASE.EN */
 	if (leaf == 7 && sub == 0 && reg == 2)
 		return 1u << 4;		/* OSPKE mirrors CR4.PKE */
+	if (leaf == 0xd && sub <= 1 && reg == 1)
+		return ~0u;		/* XSAVE area size for the current XCR0 (and XSS) */
 	return 0;
 }
 
