@@ -142,7 +142,7 @@ static int run_one(const struct test *t, unsigned int limit)
 
 int main(int argc, char **argv)
 {
-	unsigned int limit = 120;
+	unsigned int limit = 60;
 	int list = 0, failed = 0, ran = 0;
 	const struct test *t;
 	const char *e;
@@ -160,7 +160,7 @@ int main(int argc, char **argv)
 		printf("usage: okvm-guests [--list] [PATTERN...]\n"
 		       "Runs the guest tests on $OKVM_DEVICE (default /dev/okvm);\n"
 		       "PATTERN is a test name or shell pattern. $OKVM_GUEST_TIMEOUT sets\n"
-		       "the per-test time limit in seconds (default 120).\n");
+		       "the per-test time limit in seconds (default 60).\n");
 		return 0;
 	}
 	if (argc && !strcmp(argv[0], "--list")) {
