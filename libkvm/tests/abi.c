@@ -206,6 +206,103 @@ START_TEST(header_coexists_with_linux_kvm_h)
 }
 END_TEST
 
+
+START_TEST(man_pages_render)
+{
+	static char out[65536];
+	char cmd[2048];
+	int st;
+
+	if (!have_tool("man"))
+		SKIP_TEST("man not installed (Debian package man-db)");
+	/* From man/ so that the .so link pages resolve; warnings are errors. */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s/man && n=0 && for f in man1/*.1 man3/*.3; do "
+		 "w=$(MANWIDTH=80 man --warnings -l \"$f\" 2>&1 >/dev/null) || w=\"$f: failed\"; "
+		 "[ -z \"$w\" ] || { echo \"$f: $w\"; exit 1; }; "
+		 "MANWIDTH=80 man -l \"$f\" 2>/dev/null | grep -q '^NAME' || { echo \"$f: no NAME\"; exit 1; }; "
+		 "n=$((n+1)); done; echo \"$n pages\"; [ $n -ge 40 ]", env("LIBKVM_SRCDIR"));
+	st = run(cmd, out, sizeof(out));
+	ck_assert_msg(st == 0, "%s", out);
+}
+END_TEST
+
+static char inst[256];
+
+/* make install into a scratch DESTDIR once per test (fork mode). */
+static void install_tree(void)
+{
+	static char out[65536];
+	char cmd[2048];
+
+	snprintf(inst, sizeof(inst), "/tmp/libkvm-install.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(inst));
+	snprintf(cmd, sizeof(cmd), "make -s -C %s install PREFIX=/usr/local DESTDIR=%s",
+		 env("LIBKVM_SRCDIR"), inst);
+	ck_assert_msg(run(cmd, out, sizeof(out)) == 0, "%s:\n%s", cmd, out);
+}
+
+static void remove_tree(void)
+{
+	char cmd[512], out[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", inst);
+	run(cmd, out, sizeof(out));
+}
+
+START_TEST(install_tree_is_complete)
+{
+	static const char *const files[] = {
+		"include/libkvm/libkvm.h", "lib/libkvm.so.1", "lib/libkvm.so",
+		"lib/libkvm.so.1.0.0", "lib/libkvm.a", "lib/pkgconfig/libkvm.pc",
+		"bin/kvm-run", "share/man/man1/kvm-run.1", "share/man/man3/libkvm.3",
+		"share/man/man3/libkvm_vcpu_run.3", "share/man/man3/libkvm_vcpu_kick.3",
+	};
+	char path[512];
+	unsigned int i;
+
+	install_tree();
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/usr/local/%s", inst, files[i]);
+		ck_assert_msg(access(path, R_OK) == 0, "%s was not installed", files[i]);
+	}
+	/* The public header stands alone: nothing else goes to include/. */
+	snprintf(path, sizeof(path), "%s/usr/local/include/okvm", inst);
+	ck_assert_msg(access(path, F_OK) != 0, "include/okvm installed");
+	remove_tree();
+}
+END_TEST
+
+/* The "done when" of libkvm 1.0: pkg-config alone builds a working VMM. */
+START_TEST(pkg_config_program_runs_long_mode_guest)
+{
+	static char out[65536];
+	char cmd[4096], flags[1024];
+	int st;
+
+	if (!have_tool("pkg-config"))
+		SKIP_TEST("pkg-config not installed");
+	install_tree();
+	snprintf(cmd, sizeof(cmd), "PKG_CONFIG_LIBDIR=%s/usr/local/lib/pkgconfig "
+		 "PKG_CONFIG_SYSROOT_DIR=%s pkg-config --cflags --libs libkvm", inst, inst);
+	ck_assert_msg(run(cmd, flags, sizeof(flags)) == 0, "pkg-config: %s", flags);
+	flags[strcspn(flags, "\n")] = 0;
+	snprintf(cmd, sizeof(cmd), "%s -Wall -Wextra -Werror %s/examples/minimal.c %s -o %s/minimal",
+		 env("CC"), env("LIBKVM_SRCDIR"), flags, inst);
+	ck_assert_msg(run(cmd, out, sizeof(out)) == 0, "%s:\n%s", cmd, out);
+	snprintf(cmd, sizeof(cmd), "LD_LIBRARY_PATH=%s/usr/local/lib ldd %s/minimal", inst, inst);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "/usr/local/lib/libkvm.so.1") && strstr(out, inst),
+		      "not linked against the installed libkvm.so.1:\n%s", out);
+	snprintf(cmd, sizeof(cmd), "LD_LIBRARY_PATH=%s/usr/local/lib %s/minimal", inst, inst);
+	st = run(cmd, out, sizeof(out));
+	remove_tree();
+	if (st && (strstr(out, "No such file") || strstr(out, "Permission denied")))
+		SKIP_TEST("built; no usable device to run it: %s", out);
+	ck_assert_msg(st == 0 && strstr(out, "wrote 42 to port 0x10"), "status %d: %s", st, out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("libkvm-abi");
@@ -218,6 +315,9 @@ int main(void)
 	tcase_add_test(t, header_and_exports_agree);
 	tcase_add_test(t, header_compiles_alone_c99);
 	tcase_add_test(t, header_coexists_with_linux_kvm_h);
+	tcase_add_test(t, man_pages_render);
+	tcase_add_test(t, install_tree_is_complete);
+	tcase_add_test(t, pkg_config_program_runs_long_mode_guest);
 	suite_add_tcase(s, t);
 	return harness_run(s, "libkvm-abi") ? 1 : 0;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -101,13 +102,19 @@ static int report(const char *log, const char *skips, const char *tier,
 
 int harness_run(Suite *s, const char *tier)
 {
-	char dir[] = "/tmp/libkvm-check.XXXXXX";
-	char log[64], skips[64];
+	const char *tmp = getenv("TMPDIR");
+	char dir[256], log[300], skips[300];
 	SRunner *sr;
 	int fails, seen = 0, nrun;
 
+	/* A bare initramfs may lack /tmp, which Check itself needs too. */
+	if (!tmp || !tmp[0]) {
+		tmp = "/tmp";
+		mkdir(tmp, 01777);
+	}
+	snprintf(dir, sizeof(dir), "%s/libkvm-check.XXXXXX", tmp);
 	if (!mkdtemp(dir)) {
-		printf("FAIL %s/harness: cannot make a temporary directory\n", tier);
+		printf("FAIL %s/harness: cannot make a temporary directory in %s\n", tier, tmp);
 		return 1;
 	}
 	snprintf(log, sizeof(log), "%s/log", dir);
