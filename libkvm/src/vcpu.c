@@ -11,7 +11,6 @@
 #include "internal.h"
 
 static pthread_mutex_t sig_lock = PTHREAD_MUTEX_INITIALIZER;
-static __thread int my_tid;
 
 static void kick_handler(int sig)
 {
@@ -150,20 +149,20 @@ static int vcpu_ioctl(struct libkvm_vcpu *vcpu, unsigned long req, void *arg,
 
 LIBKVM_API int libkvm_vcpu_run(struct libkvm_vcpu *vcpu, struct libkvm_exit *exit)
 {
-	int r;
+	int r, tid;
 
 	if (!vcpu)
 		return -EINVAL;
 	if (!exit)
 		return libkvm__fail(vcpu->err, EINVAL, "libkvm_vcpu_run: NULL exit");
-	if (!my_tid)
-		my_tid = (int)syscall(SYS_gettid);
+	/* Not cached: a forked child must not signal its parent's thread. */
+	tid = (int)syscall(SYS_gettid);
 	/*
 	 * Publish the thread before entering; kick stores immediate_exit
 	 * before reading tid.  Either it sees us and signals, or KVM_RUN
 	 * sees immediate_exit: both orders stop the vcpu.
 	 */
-	__atomic_store_n(&vcpu->tid, my_tid, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vcpu->tid, tid, __ATOMIC_SEQ_CST);
 	r = libkvm__ioctl(vcpu->vm->sys, vcpu->fd, OKVM_RUN, NULL);
 	__atomic_store_n(&vcpu->tid, 0, __ATOMIC_SEQ_CST);
 	if (r == -EINTR) {
