@@ -244,8 +244,6 @@ static const struct feature features[LIBKVM_FEAT_COUNT] = {
 	  "libkvm_vcpu_nmi fails" },
 	{ "guest-debug", "KVM_CAP_SET_GUEST_DEBUG", OKVM_CAP_SET_GUEST_DEBUG,
 	  "libkvm_vcpu_set_guest_debug fails: no single-step or DEBUG exits" },
-	{ "mp-state", "KVM_CAP_MP_STATE", OKVM_CAP_MP_STATE,
-	  "vcpu run states (halted, INIT/SIPI) cannot be read or set" },
 	{ "tss-addr", "KVM_CAP_SET_TSS_ADDR", OKVM_CAP_SET_TSS_ADDR,
 	  "real-mode guests may not run on Intel CPUs without unrestricted guest" },
 };

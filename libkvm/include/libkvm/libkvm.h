@@ -67,9 +67,8 @@ int libkvm_sys_check_extension(struct libkvm_sys *sys, long cap);
 #define LIBKVM_FEAT_CPUID		(1ULL << 3)
 #define LIBKVM_FEAT_NMI			(1ULL << 4)
 #define LIBKVM_FEAT_GUEST_DEBUG		(1ULL << 5)
-#define LIBKVM_FEAT_MP_STATE		(1ULL << 6)
-#define LIBKVM_FEAT_TSS_ADDR		(1ULL << 7)
-#define LIBKVM_FEAT_COUNT		8
+#define LIBKVM_FEAT_TSS_ADDR		(1ULL << 6)
+#define LIBKVM_FEAT_COUNT		7
 /* What every VMM built on libkvm needs: memory and a working kick. */
 #define LIBKVM_FEAT_CORE	(LIBKVM_FEAT_USER_MEMORY | LIBKVM_FEAT_IMMEDIATE_EXIT)
 
