@@ -305,7 +305,7 @@ static int walk_once(struct okvm_emul *e, u64 la, int acc, u64 *gpa)
 	for (i = 0; i <= n; i++) {
 		u64 want = pte[i];
 
-		if (!(pae && !lm && i == 0 && n > 0 && lvl + n == 3))
+		if (!(pae && !lm && i == 0))
 			want |= PTE_A;
 		if (i == n && write)
 			want |= PTE_D;
@@ -1003,6 +1003,40 @@ static int exec_bt(struct okvm_emul *e, struct insn *d, struct okvm_emul_regs *w
 	return opnd_write(e, d, w, &dst, dst.val);
 }
 
+/* The condition codes of Jcc/SETcc/CMOVcc (low opcode nibble). */
+static bool cond_true(u64 fl, unsigned int cc)
+{
+	bool sf_ne_of = !(fl & RFL_SF) != !(fl & RFL_OF), r;
+
+	switch (cc >> 1) {
+	case 0:
+		r = fl & RFL_OF;
+		break;
+	case 1:
+		r = fl & RFL_CF;
+		break;
+	case 2:
+		r = fl & RFL_ZF;
+		break;
+	case 3:
+		r = fl & (RFL_CF | RFL_ZF);
+		break;
+	case 4:
+		r = fl & RFL_SF;
+		break;
+	case 5:
+		r = fl & RFL_PF;
+		break;
+	case 6:
+		r = sf_ne_of;
+		break;
+	default:
+		r = (fl & RFL_ZF) || sf_ne_of;
+		break;
+	}
+	return (cc & 1) ? !r : r;
+}
+
 static u64 bswap(u64 v, unsigned int size)
 {
 	u64 r = 0;
@@ -1381,6 +1415,92 @@ static int execute(struct okvm_emul *e, struct insn *d, struct okvm_emul_regs *w
 			return r;
 		goto done;
 
+	case 0x140: case 0x141: case 0x142: case 0x143:	/* CMOVcc r, r/m */
+	case 0x144: case 0x145: case 0x146: case 0x147:
+	case 0x148: case 0x149: case 0x14a: case 0x14b:
+	case 0x14c: case 0x14d: case 0x14e: case 0x14f:
+		r = decode_modrm(e, d, w);
+		if (r)
+			return r;
+		decode_done(w, d);
+		if (d->lock)
+			return raise_ud(e);
+		opnd_rm(d, &src, d->opsz);
+		r = opnd_read(e, d, w, &src, ACC_READ);
+		if (r)
+			return r;
+		/* The source is read either way; a 32-bit destination is zero-extended either way. */
+		if (cond_true(w->rflags, op & 0xf))
+			reg_set(w, d->reg, d->opsz, false, src.val);
+		else
+			reg_set(w, d->reg, d->opsz, false, reg_get(w, d->reg, d->opsz, false));
+		goto done;
+
+	case 0x190: case 0x191: case 0x192: case 0x193:	/* SETcc r/m8 */
+	case 0x194: case 0x195: case 0x196: case 0x197:
+	case 0x198: case 0x199: case 0x19a: case 0x19b:
+	case 0x19c: case 0x19d: case 0x19e: case 0x19f:
+		r = decode_modrm(e, d, w);
+		if (r)
+			return r;
+		decode_done(w, d);
+		if (d->lock)
+			return raise_ud(e);
+		opnd_rm(d, &dst, 1);
+		r = opnd_write(e, d, w, &dst, cond_true(w->rflags, op & 0xf));
+		if (r)
+			return r;
+		goto done;
+
+	case 0x1b0:	/* CMPXCHG r/m, r */
+	case 0x1b1:
+		size = (op & 1) ? d->opsz : 1;
+		r = decode_modrm(e, d, w);
+		if (r)
+			return r;
+		decode_done(w, d);
+		if (!d->mem)
+			return OKVM_EMUL_UNHANDLED;	/* never an MMIO access */
+		opnd_rm(d, &dst, size);
+		opnd_reg(d, &src, d->reg, size);
+		r = opnd_read(e, d, w, &src, ACC_READ);
+		if (!r)
+			r = opnd_read(e, d, w, &dst, ACC_RMW);
+		if (r)
+			return r;
+		alu(ALU_CMP, w->gpr[OKVM_EMUL_RAX], dst.val, size, &w->rflags);
+		/* The destination is written either way: the old value when they differ. */
+		r = opnd_write(e, d, w, &dst, (w->rflags & RFL_ZF) ? src.val : dst.val);
+		if (r)
+			return r;
+		if (!(w->rflags & RFL_ZF))
+			reg_set(w, OKVM_EMUL_RAX, size, false, dst.val);
+		goto done;
+
+	case 0x1c0:	/* XADD r/m, r */
+	case 0x1c1:
+		size = (op & 1) ? d->opsz : 1;
+		r = decode_modrm(e, d, w);
+		if (r)
+			return r;
+		decode_done(w, d);
+		if (d->lock && !d->mem)
+			return raise_ud(e);
+		opnd_rm(d, &dst, size);
+		opnd_reg(d, &src, d->reg, size);
+		r = opnd_read(e, d, w, &src, ACC_READ);
+		if (!r)
+			r = opnd_read(e, d, w, &dst, ACC_RMW);
+		if (r)
+			return r;
+		v = alu(ALU_ADD, dst.val, src.val, size, &w->rflags);
+		/* SRC <- DEST, then DEST <- sum (the sum wins when both are one register). */
+		reg_set(w, src.reg, size, src.hi8, dst.val);
+		r = opnd_write(e, d, w, &dst, v);
+		if (r)
+			return r;
+		goto done;
+
 	case 0x2f0:	/* MOVBE r, m */
 	case 0x2f1:	/* MOVBE m, r */
 		if (d->rep)
@@ -1440,6 +1560,31 @@ void okvm_emul_mmio_complete(struct okvm_emul *e, const void *data)
 	if (!l->write && data)
 		memcpy(l->data, data, l->len);
 	l->done = 1;
+}
+
+int okvm_emul_access(struct okvm_emul *e, int seg, u64 off, void *buf, unsigned int len,
+		     bool write)
+{
+	struct insn d;
+	u64 val = 0;
+	int r;
+
+	if (len == 0 || len > 8 || seg < 0 || seg >= OKVM_EMUL_NR_SEGS || e->pending)
+		return OKVM_EMUL_UNHANDLED;
+	memset(&d, 0, sizeof(d));
+	d.long64 = okvm_emul_mode(e) == OKVM_EMUL_MODE_LONG64;
+	if (write)
+		val = get_le(buf, len);
+	e->log_n = 0;
+	e->log_pos = 0;
+	r = mem_access(e, &d, seg, off, &val, len, write ? ACC_WRITE : ACC_READ);
+	e->log_n = 0;
+	e->log_pos = 0;
+	if (r == OKVM_EMUL_MMIO)
+		return OKVM_EMUL_UNHANDLED;	/* no second phase here */
+	if (!r && !write)
+		put_le(buf, val, len);
+	return r;
 }
 
 int okvm_emul_insn(struct okvm_emul *e, const u8 *bytes, unsigned int nbytes)

@@ -218,4 +218,13 @@ enum okvm_emul_mode okvm_emul_mode(const struct okvm_emul *e);
  */
 int okvm_emul_translate(struct okvm_emul *e, u64 la, bool write, u64 *gpa);
 
+/*
+ * One data access at seg:off (the offset already truncated to the address size), as an
+ * instruction would make it: segment checks, paging, RAM or in-kernel MMIO. For string
+ * I/O (INS/OUTS). @len <= 8. OKVM_EMUL_DONE, OKVM_EMUL_EXCEPTION (e->exc) or
+ * OKVM_EMUL_UNHANDLED (also when the access needs userspace MMIO).
+ */
+int okvm_emul_access(struct okvm_emul *e, int seg, u64 off, void *buf, unsigned int len,
+		     bool write);
+
 #endif

@@ -577,6 +577,8 @@ int main(int argc, char **argv)
 			pass++;
 		}
 	}
+	if (!nfilter)
+		fail += api_suite();
 	if (flags && !nfilter)
 		fail += flags_suite();
 	fflush(stdout);

@@ -97,6 +97,9 @@ const char *run_case(const struct tcase *t, char *buf, unsigned int len);
 /* The native-flags comparison (emul_flags.c): prints result lines, returns failures. */
 int flags_suite(void);
 
+/* The calling protocol (emul_api.c). */
+int api_suite(void);
+
 int hex_bytes(const char *s, u8 *out, int max);
 
 #endif
