@@ -18,10 +18,7 @@
 #define OF 0x800ULL
 #define ARITH (CF | PF | AF | ZF | SF | OF)
 
-enum { OP_ADD, OP_OR, OP_ADC, OP_SBB, OP_AND, OP_SUB, OP_XOR, OP_CMP, OP_TEST,
-       OP_INC, OP_DEC, OP_NEG, OP_NOT, OP_BT, OP_BTS, OP_BTR, OP_BTC, OP_NR };
-
-static const char *const op_names[OP_NR] = {
+const char *const op_names[OP_NR] = {
 	"add", "or", "adc", "sbb", "and", "sub", "xor", "cmp", "test",
 	"inc", "dec", "neg", "not", "bt", "bts", "btr", "btc",
 };
@@ -73,7 +70,7 @@ static const char *const op_names[OP_NR] = {
 			     : [x] "+r"(x), [f] "+r"(f) : : "cc"); a = x; break; }		\
 	}
 
-static u64 native(int op, u64 a, u64 b, unsigned int size, u64 *fl)
+u64 native_op(int op, u64 a, u64 b, unsigned int size, u64 *fl)
 {
 	u64 f = *fl;
 
@@ -133,7 +130,7 @@ static int encode(int op, unsigned int size, int mem, u8 *c)
 	return n;
 }
 
-static u64 undefined_flags(int op)
+u64 undefined_flags(int op)
 {
 	switch (op) {
 	case OP_OR: case OP_AND: case OP_XOR: case OP_TEST:
@@ -187,7 +184,7 @@ static int check_op(struct env *v, int op, unsigned int size)
 			b &= size * 8 - 1;	/* register-form bit offsets wrap; keep both forms alike */
 		fl_in = 2 | (next_rand() & ARITH);
 		fl_nat = fl_in;
-		r_nat = native(op, a, b, size, &fl_nat) & mask;
+		r_nat = native_op(op, a, b, size, &fl_nat) & mask;
 		for (mem = 0; mem < 2; mem++) {
 			len = encode(op, size, mem, code);
 			memcpy(v->ram + CODE, code, len);

@@ -560,7 +560,7 @@ int main(int argc, char **argv)
 			argv[1 + nfilter++] = argv[a];
 	}
 	if (selftest)
-		return self_test();
+		return self_test() | (gen_suite(1) != 0);
 
 	for (i = 0; i < emul_ncases; i++) {
 		for (j = 0, match = !nfilter; j < nfilter; j++)
@@ -577,8 +577,10 @@ int main(int argc, char **argv)
 			pass++;
 		}
 	}
-	if (!nfilter)
+	if (!nfilter) {
+		fail += gen_suite(0);
 		fail += api_suite();
+	}
 	if (flags && !nfilter)
 		fail += flags_suite();
 	fflush(stdout);

@@ -94,6 +94,18 @@ extern const unsigned int emul_ncases;
 /* Run a case in both MMIO completion styles: NULL or why it failed. */
 const char *run_case(const struct tcase *t, char *buf, unsigned int len);
 
+/* Operations the host CPU runs natively (emul_flags.c). */
+enum { OP_ADD, OP_OR, OP_ADC, OP_SBB, OP_AND, OP_SUB, OP_XOR, OP_CMP, OP_TEST,
+       OP_INC, OP_DEC, OP_NEG, OP_NOT, OP_BT, OP_BTS, OP_BTR, OP_BTC, OP_NR };
+extern const char *const op_names[OP_NR];
+/* x op y at @size bytes on this CPU: the result; *fl in: RFLAGS before, out: after. */
+u64 native_op(int op, u64 x, u64 y, unsigned int size, u64 *fl);
+/* Flags an operation leaves undefined. */
+u64 undefined_flags(int op);
+
+/* Generated cases: every form in 16-, 32- and 64-bit modes against the host (emul_gen.c). */
+int gen_suite(int selftest);
+
 /* The native-flags comparison (emul_flags.c): prints result lines, returns failures. */
 int flags_suite(void);
 
