@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: MIT
 # Debian chroots for the matrix and pkg tiers. Sourced after tests/lib.sh.
 #
-# $OKVM_CACHE/chroots/SUITE-base   debootstrap --variant=minbase, apt lists fresh
-# $OKVM_CACHE/chroots/SUITE-NAME   a copy of the base with packages added (cached)
-# $OKVM_CACHE/debs/SUITE           every .deb downloaded for SUITE (debootstrap's
-#                                  cache and the chroots' apt archive)
-# Everything is created once and reused; apt lists older than a day are refreshed.
+# $OKVM_CACHE/chroots/SUITE   debootstrap --variant=minbase plus the packages
+#                             the matrix needs (make, linux-headers-amd64)
+# $OKVM_CACHE/debs/SUITE      every .deb downloaded for SUITE (debootstrap's
+#                             cache and the chroots' apt archive)
+# Created once and reused; apt lists older than a day are refreshed.
 
 OKVM_MIRROR=${OKVM_MIRROR:-http://deb.debian.org/debian}
 OKVM_CHROOTS=$OKVM_CACHE/chroots
@@ -50,83 +50,59 @@ chroot_apt() {
 	chroot_exec "$dir" apt-get -q -y "$@"
 }
 
-# Lists older than a day are refreshed, so the chroots follow the archive.
-chroot_refresh() {
-	local dir=$1
-	[ -n "$(find "$dir/.okvm-updated" -mmin -1440 2>/dev/null)" ] && return 0
-	chroot_exec "$dir" apt-get -q update >/dev/null || return 1
-	touch "$dir/.okvm-updated"
-}
-
-# chroot_base SUITE: print the path of SUITE's minimal chroot, creating it once.
-chroot_base() {
-	local suite=$1 dir=$OKVM_CHROOTS/$1-base log
+# chroot_get SUITE PACKAGE...: print the path of SUITE's cached chroot
+# (debootstrap --variant=minbase plus PACKAGEs), created once; after a day
+# its lists are refreshed and PACKAGEs upgraded (new kernel ABI, new gcc).
+chroot_get() {
+	local suite=$1 dir=$OKVM_CHROOTS/$1 log=$OKVM_CHROOTS/$1.log
+	shift
 	mkdir -p "$OKVM_CHROOTS" "$OKVM_CACHE/debs/$suite"
 	(
 		flock 9
-		[ -f "$dir/.okvm-ready" ] && exit 0
-		rm -rf "$dir.tmp"
-		log=$OKVM_CHROOTS/$suite-base.log
-		note "debootstrap $suite (log: $log)"
-		debootstrap --variant=minbase --cache-dir="$OKVM_CACHE/debs/$suite" \
-			"$suite" "$dir.tmp" "$OKVM_MIRROR" >"$log" 2>&1 ||
-			{ tail -n 5 "$log" >&2; exit 1; }
-		# sid's Release file may be past its Valid-Until when the mirror
-		# is a snapshot; recommends and translations only cost time.
-		cat >"$dir.tmp/etc/apt/apt.conf.d/90okvm" <<-EOF
-			Acquire::Check-Valid-Until "false";
-			Acquire::Languages "none";
-			APT::Install-Recommends "false";
-			APT::Sandbox::User "root";
-			Dpkg::Use-Pty "false";
-		EOF
-		cat >"$dir.tmp/etc/dpkg/dpkg.cfg.d/90okvm" <<-EOF
-			path-exclude /usr/share/doc/*
-			path-include /usr/share/doc/*/copyright
-			path-exclude /usr/share/locale/*
-			path-exclude /usr/share/man/*
-		EOF
-		echo "deb $OKVM_MIRROR $suite main" >"$dir.tmp/etc/apt/sources.list"
-		chroot_exec "$dir.tmp" apt-get -q update >>"$log" 2>&1 ||
-			{ tail -n 5 "$log" >&2; exit 1; }
-		touch "$dir.tmp/.okvm-updated" "$dir.tmp/.okvm-ready"
-		mv "$dir.tmp" "$dir"
+		if [ ! -f "$dir/.okvm-ready" ]; then
+			rm -rf "$dir.tmp"
+			note "debootstrap $suite with $* (log: $log)"
+			debootstrap --variant=minbase --cache-dir="$OKVM_CACHE/debs/$suite" \
+				--include="$(echo "$@" | tr ' ' ,)" \
+				"$suite" "$dir.tmp" "$OKVM_MIRROR" >"$log" 2>&1 ||
+				{ tail -n 5 "$log" >&2; exit 1; }
+			# sid's Release file may be past its Valid-Until when the
+			# mirror is a snapshot; recommends, translations and
+			# documentation only cost time here.
+			cat >"$dir.tmp/etc/apt/apt.conf.d/90okvm" <<-EOF
+				Acquire::Check-Valid-Until "false";
+				Acquire::Languages "none";
+				APT::Install-Recommends "false";
+				APT::Sandbox::User "root";
+				Dpkg::Use-Pty "false";
+			EOF
+			cat >"$dir.tmp/etc/dpkg/dpkg.cfg.d/90okvm" <<-EOF
+				path-exclude /usr/share/doc/*
+				path-include /usr/share/doc/*/copyright
+				path-exclude /usr/share/locale/*
+				path-exclude /usr/share/man/*
+			EOF
+			echo "deb $OKVM_MIRROR $suite main" >"$dir.tmp/etc/apt/sources.list"
+			chroot_exec "$dir.tmp" apt-get -q update >>"$log" 2>&1 ||
+				{ tail -n 5 "$log" >&2; exit 1; }
+			touch "$dir.tmp/.okvm-updated" "$dir.tmp/.okvm-ready"
+			mv "$dir.tmp" "$dir"
+		elif [ -z "$(find "$dir/.okvm-updated" -mmin -1440 2>/dev/null)" ]; then
+			note "updating the $suite chroot (log: $log)"
+			{ chroot_exec "$dir" apt-get -q update && chroot_apt "$dir" install "$@" &&
+				chroot_apt "$dir" upgrade; } >"$log" 2>&1 ||
+				{ tail -n 5 "$log" >&2; exit 1; }
+			touch "$dir/.okvm-updated"
+		fi
 	) 9>"$OKVM_CHROOTS/.$suite.lock" || return 1
 	echo "$dir"
 }
 
-# chroot_copy SRC DST: a private copy of a cached chroot.
+# chroot_copy SRC DST: a private copy of a cached chroot, without the
+# matrix tier's build directory.
 chroot_copy() {
-	rm -rf "$2" && mkdir -p "$(dirname "$2")" && cp -a "$1" "$2"
-}
-
-# chroot_derived SUITE NAME PACKAGE...: print the path of SUITE's base plus
-# PACKAGEs, created once and kept up to date (daily) after that.
-chroot_derived() {
-	local suite=$1 name=$2 base dir log
-	shift 2
-	dir=$OKVM_CHROOTS/$suite-$name
-	log=$OKVM_CHROOTS/$suite-$name.log
-	base=$(chroot_base "$suite") || return 1
-	(
-		flock 9
-		if [ ! -f "$dir/.okvm-ready" ]; then
-			note "preparing $suite-$name: $* (log: $log)"
-			chroot_copy "$base" "$dir.tmp" || exit 1
-			rm -f "$dir.tmp/.okvm-ready"
-			chroot_apt "$dir.tmp" install "$@" >"$log" 2>&1 ||
-				{ tail -n 5 "$log" >&2; exit 1; }
-			touch "$dir.tmp/.okvm-ready"
-			mv "$dir.tmp" "$dir"
-		elif [ -z "$(find "$dir/.okvm-updated" -mmin -1440 2>/dev/null)" ]; then
-			# A day old: follow the archive (new kernel ABI, new compiler).
-			note "updating $suite-$name (log: $log)"
-			{ chroot_refresh "$dir" && chroot_apt "$dir" install "$@" &&
-				chroot_apt "$dir" upgrade; } >"$log" 2>&1 ||
-				{ tail -n 5 "$log" >&2; exit 1; }
-		fi
-	) 9>"$OKVM_CHROOTS/.$suite-$name.lock" || return 1
-	echo "$dir"
+	rm -rf "$2" && mkdir -p "$(dirname "$2")" &&
+		rsync -a --exclude /build --exclude /.okvm-ready "$1/" "$2/"
 }
 
 # The newest kernel headers in a root: "RELEASE" like 6.12.107+deb13-amd64.
