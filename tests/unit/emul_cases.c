@@ -103,6 +103,27 @@ static void large_2m_rsvd(struct okvm_emul *e)
 	env_map_large(env_of(e), 0x40000000, 0x83 | (1ULL << 13), 2);
 }
 
+/* Reserved bits above the leaf: a PAE PDPTE with R/W (reserved there), a PML4E with PS. */
+static void pdpte_rw(struct okvm_emul *e)
+{
+	struct env *v = env_of(e);
+	u64 ent;
+
+	memcpy(&ent, v->ram + (e->cr3 & 0xffffffe0ULL), 8);
+	ent |= 2;
+	memcpy(v->ram + (e->cr3 & 0xffffffe0ULL), &ent, 8);
+}
+
+static void pml4e_ps(struct okvm_emul *e)
+{
+	struct env *v = env_of(e);
+	u64 slot = (e->cr3 & 0xffffffffff000ULL) + 511 * 8, ent;
+
+	memcpy(&ent, v->ram + slot, 8);
+	ent |= 0x80;
+	memcpy(v->ram + slot, &ent, 8);
+}
+
 /* An intermediate entry without U/S makes the whole range supervisor-only. */
 static void user_pde_super(struct okvm_emul *e)
 {
@@ -359,6 +380,12 @@ const struct tcase emul_cases[] = {
 { "movsxd_r32_m32_64", M_L64, "63 03", { R(RAX, A64), R(RBX, M) }, { R(RAX, 0x80000000) }, .mmio = { RD(M, 4, 0x80000000) } },
 { "movzx_r32_m8_32", M_P32, "0f b6 03", { R(RAX, 0x12345678), R(RBX, M) }, { R(RAX, 0xfe) }, .mmio = { RD(M, 1, 0xfe) } },
 { "movsx_r32_m16_32", M_P32, "0f bf 03", { R(RAX, 0x12345678), R(RBX, M) }, { R(RAX, 0xfffffffe) }, .mmio = { RD(M, 2, 0xfffe) } },
+{ "movzx_r32_m16_32", M_P32, "0f b7 03", { R(RAX, 0x12345678), R(RBX, M) }, { R(RAX, 0xfffe) }, .mmio = { RD(M, 2, 0xfffe) } },
+{ "movsx_r32_m8_32", M_P32, "0f be 03", { R(RAX, 0x12345678), R(RBX, M) }, { R(RAX, 0xfffffffe) }, .mmio = { RD(M, 1, 0xfe) } },
+{ "movzx_r16_m16_16", M_R16, "0f b7 07", { R(RAX, 0x12345678), R(RBX, 0x10) }, { R(RAX, 0x1234fffe) },
+  .mmio = { RD(MMIO16 + 0x10, 2, 0xfffe) } },
+{ "movzx_r32_m16_16", M_R16, "66 0f b7 07", { R(RAX, 0x12345678), R(RBX, 0x10) }, { R(RAX, 0xfffe) },
+  .mmio = { RD(MMIO16 + 0x10, 2, 0xfffe) } },
 { "movzx_r16_m8_16", M_R16, "0f b6 07", { R(RAX, 0x12345678), R(RBX, 0x10) }, { R(RAX, 0x123400fe) },
   .mmio = { RD(MMIO16 + 0x10, 1, 0xfe) } },
 { "movsx_r16_m8_16", M_R16, "0f be 07", { R(RAX, 0x12345678), R(RBX, 0x10) }, { R(RAX, 0x1234fffe) },
@@ -440,6 +467,13 @@ const struct tcase emul_cases[] = {
   .mmio = { RD(M, 4, 1), RD(M + 4, 4, 2) }, .mem_out = { MEM(0x3000, 8, 0x0000000200000001ULL) } },
 { "rep_stosd_32", M_P32, "f3 ab", { R(RAX, 7), R(RDI, M), R(RCX, 2) }, { R(RDI, M + 8), R(RCX, 0) },
   .mmio = { WR(M, 4, 7), WR(M + 4, 4, 7) } },
+{ "stosb_32", M_P32, "aa", { R(RAX, 0x1234), R(RDI, M) }, { R(RDI, M + 1) }, .mmio = { WR(M, 1, 0x34) } },
+{ "rep_stosw_backwards_32", M_P32, "66 f3 ab", { R(RAX, 0x1234), R(RDI, M + 2), R(RCX, 2) }, { R(RDI, M - 2), R(RCX, 0) },
+  .fl_in = F_DF, .mmio = { WR(M + 2, 2, 0x1234), WR(M, 2, 0x1234) } },
+{ "movsd_compat", M_C32, "a5", { R(RSI, M), R(RDI, 0x3000) }, { R(RSI, M + 4), R(RDI, 0x3004) },
+  .mmio = { RD(M, 4, 0x01020304) }, .mem_out = { MEM(0x3000, 4, 0x01020304) } },
+{ "rep_stosb_pg32", M_PG32, "f3 aa", { R(RAX, 0x55), R(RDI, M), R(RCX, 2) }, { R(RDI, M + 2), R(RCX, 0) },
+  .mmio = { WR(M, 1, 0x55), WR(M + 1, 1, 0x55) } },
 { "movsb_es_dest_32", M_P32, "a4", { R(RSI, M), R(RDI, 0x3000) }, { R(RSI, M + 1), R(RDI, 0x3001) },
   .mmio = { RD(M, 1, 9) }, .mem_out = { MEM(0x3000, 1, 9) } },
 { "rep_movsd_pae", M_PAE, "f3 a5", { R(RSI, M), R(RDI, 0x3000), R(RCX, 1) }, { R(RSI, M + 4), R(RDI, 0x3004), R(RCX, 0) },
@@ -708,6 +742,10 @@ const struct tcase emul_cases[] = {
 { "smap_with_ac_64", M_L64, "8b 03", { R(RBX, VA_USER) }, { R(RAX, 0x42) }, .fl_in = F_AC,
   .mem_in = { MEM(0x6000, 4, 0x42) }, .setup = smap_on },
 { "pf_reserved_bit_64", M_L64, "8b 03", { R(RBX, VA_RSVD) }, .result = EXC, .vector = PF, .error = 0x9, .cr2 = VA_RSVD },
+{ "pf_reserved_pml4e_ps_64", M_L64, "8b 03", { R(RBX, VA_HIGH) }, .result = EXC, .vector = PF, .error = 0x9,
+  .cr2 = VA_HIGH, .setup = pml4e_ps },
+{ "pf_reserved_pdpte_fetch_pae", M_PAE, "89 03", { R(RBX, VA_RO) }, .result = EXC, .vector = PF, .error = 0x19,
+  .cr2 = CODE, .setup = pdpte_rw },
 { "pf_reserved_large_64", M_L64, "89 03", { R(RBX, 0x40000000) }, .result = EXC, .vector = PF, .error = 0xb,
   .cr2 = 0x40000000, .setup = large_2m_rsvd },
 { "pf_fetch_nx_64", M_L64, "89 03", .result = EXC, .vector = PF, .error = 0x11, .cr2 = VA_NX, .setup = rip_nx },

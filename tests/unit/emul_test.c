@@ -584,6 +584,6 @@ int main(int argc, char **argv)
 	if (flags && !nfilter)
 		fail += flags_suite();
 	fflush(stdout);
-	fprintf(stderr, "emul_test: %u cases passed, %u failed (cases and flag groups)\n", pass, fail);
+	fprintf(stderr, "emul_test: table %u passed; %u failure(s) in all groups\n", pass, fail);
 	return fail ? 1 : 0;
 }
