@@ -79,6 +79,7 @@ struct libkvm_vcpu {
 	int fd;
 	int kick_ok;			/* KVM_CAP_IMMEDIATE_EXIT */
 	int kick_signal;
+	size_t xsave_size;		/* 0: no KVM_CAP_XSAVE */
 	int tid;			/* thread inside KVM_RUN, or 0 */
 	struct okvm_run *run;
 	size_t run_size;

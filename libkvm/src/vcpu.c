@@ -76,6 +76,15 @@ LIBKVM_API int libkvm_vcpu_create(struct libkvm_vm *vm, uint32_t id,
 	}
 	vcpu->kick_ok = libkvm__ioctl(sys, sys->fd, OKVM_CHECK_EXTENSION,
 				      (void *)(long)OKVM_CAP_IMMEDIATE_EXIT) > 0;
+	if (libkvm__ioctl(sys, sys->fd, OKVM_CHECK_EXTENSION,
+			  (void *)(long)OKVM_CAP_XSAVE) > 0) {
+		/* XSAVE2 gives the size when dynamic features make it bigger. */
+		int n = libkvm__ioctl(sys, vm->fd, OKVM_CHECK_EXTENSION,
+				      (void *)(long)OKVM_CAP_XSAVE2);
+
+		vcpu->xsave_size = n > (int)sizeof(struct okvm_xsave) ?
+				   (size_t)n : sizeof(struct okvm_xsave);
+	}
 	r = install_kick_handler(vcpu->kick_signal, vm->err);
 	if (r)
 		goto fail_unmap;
@@ -361,19 +370,80 @@ LIBKVM_API int libkvm_vcpu_set_sregs(struct libkvm_vcpu *vcpu,
 	return r < 0 ? r : 0;
 }
 
+/* The FXSAVE image at the start of an XSAVE area (64-bit layout). */
+#define FX_FCW		0
+#define FX_FSW		2
+#define FX_FTW		4
+#define FX_FOP		6
+#define FX_FIP		8
+#define FX_FDP		16
+#define FX_MXCSR	24
+#define FX_ST		32
+#define FX_XMM		160
+#define XSAVE_XSTATE_BV	512
+#define XFEATURE_X87_SSE 3ull
+
+static int xsave_get(struct libkvm_vcpu *vcpu, uint8_t **bufp)
+{
+	uint8_t *buf = calloc(1, vcpu->xsave_size);
+	int r;
+
+	*bufp = NULL;
+	if (!buf)
+		return libkvm__fail(vcpu->err, ENOMEM, "KVM_GET_XSAVE: out of memory");
+	if (vcpu->xsave_size > sizeof(struct okvm_xsave))
+		r = vcpu_ioctl(vcpu, OKVM_GET_XSAVE2, buf, "KVM_GET_XSAVE2");
+	else
+		r = vcpu_ioctl(vcpu, OKVM_GET_XSAVE, buf, "KVM_GET_XSAVE");
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*bufp = buf;
+	return 0;
+}
+
+static void fx_get(const uint8_t *fx, void *dst, size_t off, size_t len)
+{
+	memcpy(dst, fx + off, len);
+}
+
+static void fx_put(uint8_t *fx, const void *src, size_t off, size_t len)
+{
+	memcpy(fx + off, src, len);
+}
+
 LIBKVM_API int libkvm_vcpu_get_fpu(struct libkvm_vcpu *vcpu, struct libkvm_fpu *fpu)
 {
 	struct okvm_fpu k;
+	uint8_t *xs;
 	int r;
 
 	if (!vcpu)
 		return -EINVAL;
 	if (!fpu)
 		return libkvm__fail(vcpu->err, EINVAL, "libkvm_vcpu_get_fpu: NULL fpu");
+	memset(fpu, 0, sizeof(*fpu));
+	if (vcpu->xsave_size) {
+		/* XSAVE carries MXCSR too, which KVM_GET_FPU leaves out. */
+		r = xsave_get(vcpu, &xs);
+		if (r)
+			return r;
+		fx_get(xs, &fpu->fcw, FX_FCW, 2);
+		fx_get(xs, &fpu->fsw, FX_FSW, 2);
+		fx_get(xs, &fpu->ftwx, FX_FTW, 1);
+		fx_get(xs, &fpu->last_opcode, FX_FOP, 2);
+		fx_get(xs, &fpu->last_ip, FX_FIP, 8);
+		fx_get(xs, &fpu->last_dp, FX_FDP, 8);
+		fx_get(xs, &fpu->mxcsr, FX_MXCSR, 4);
+		fx_get(xs, fpu->fpr, FX_ST, sizeof(fpu->fpr));
+		fx_get(xs, fpu->xmm, FX_XMM, sizeof(fpu->xmm));
+		free(xs);
+		return 0;
+	}
 	r = vcpu_ioctl(vcpu, OKVM_GET_FPU, &k, "KVM_GET_FPU");
 	if (r < 0)
 		return r;
-	memset(fpu, 0, sizeof(*fpu));
 	memcpy(fpu->fpr, k.fpr, sizeof(fpu->fpr));
 	fpu->fcw = k.fcw;
 	fpu->fsw = k.fsw;
@@ -390,12 +460,39 @@ LIBKVM_API int libkvm_vcpu_set_fpu(struct libkvm_vcpu *vcpu,
 				   const struct libkvm_fpu *fpu)
 {
 	struct okvm_fpu k;
+	uint64_t bv;
+	uint8_t *xs;
 	int r;
 
 	if (!vcpu)
 		return -EINVAL;
 	if (!fpu)
 		return libkvm__fail(vcpu->err, EINVAL, "libkvm_vcpu_set_fpu: NULL fpu");
+	if (vcpu->xsave_size) {
+		/*
+		 * KVM_SET_FPU writes the legacy area but not XSTATE_BV: a vcpu
+		 * whose SSE state is still in its init state would load zeros.
+		 * Going through XSAVE marks x87 and SSE as present.
+		 */
+		r = xsave_get(vcpu, &xs);
+		if (r)
+			return r;
+		fx_put(xs, &fpu->fcw, FX_FCW, 2);
+		fx_put(xs, &fpu->fsw, FX_FSW, 2);
+		fx_put(xs, &fpu->ftwx, FX_FTW, 1);
+		fx_put(xs, &fpu->last_opcode, FX_FOP, 2);
+		fx_put(xs, &fpu->last_ip, FX_FIP, 8);
+		fx_put(xs, &fpu->last_dp, FX_FDP, 8);
+		fx_put(xs, &fpu->mxcsr, FX_MXCSR, 4);
+		fx_put(xs, fpu->fpr, FX_ST, sizeof(fpu->fpr));
+		fx_put(xs, fpu->xmm, FX_XMM, sizeof(fpu->xmm));
+		memcpy(&bv, xs + XSAVE_XSTATE_BV, 8);
+		bv |= XFEATURE_X87_SSE;
+		memcpy(xs + XSAVE_XSTATE_BV, &bv, 8);
+		r = vcpu_ioctl(vcpu, OKVM_SET_XSAVE, xs, "KVM_SET_XSAVE");
+		free(xs);
+		return r < 0 ? r : 0;
+	}
 	memset(&k, 0, sizeof(k));
 	memcpy(k.fpr, fpu->fpr, sizeof(k.fpr));
 	k.fcw = fpu->fcw;

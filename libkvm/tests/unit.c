@@ -41,6 +41,8 @@ struct fake {
 	int nruns;
 	int runs_done;
 	int closes;
+	uint8_t xsave[4096];
+	int xsave_sets;
 };
 
 static struct fake F;
@@ -109,6 +111,13 @@ static int f_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 				m->entries[i].data = 0x1000 + m->entries[i].index;
 		return F.msrs_done < 0 ? (int)m->nmsrs : F.msrs_done;
 	}
+	case OKVM_GET_XSAVE:
+		memcpy(arg, F.xsave, sizeof(F.xsave));
+		return 0;
+	case OKVM_SET_XSAVE:
+		memcpy(F.xsave, arg, sizeof(F.xsave));
+		F.xsave_sets++;
+		return 0;
 	case OKVM_GET_DIRTY_LOG: {
 		struct okvm_dirty_log *l = arg;
 
@@ -1141,6 +1150,44 @@ START_TEST(injection_and_debug_arguments)
 }
 END_TEST
 
+
+START_TEST(fpu_goes_through_xsave)
+{
+	struct libkvm_sys *sys;
+	struct libkvm_vm *vm;
+	struct libkvm_vcpu *vcpu;
+	struct libkvm_fpu fpu, back;
+	uint64_t bv;
+	uint32_t mx;
+
+	F.caps[OKVM_CAP_XSAVE] = 1;
+	vcpu = fake_vcpu(&sys, &vm);
+	memset(F.xsave, 0, sizeof(F.xsave));
+	F.xsave[512 + 1] = 0x80;		/* an AVX-512-ish bit stays */
+	memset(&fpu, 0, sizeof(fpu));
+	fpu.fcw = 0x37f;
+	fpu.mxcsr = 0x1f80;
+	fpu.xmm[15][15] = 0xee;
+	fpu.fpr[7][9] = 0x3f;
+	ck_assert_int_eq(libkvm_vcpu_set_fpu(vcpu, &fpu), 0);
+	ck_assert_int_eq(F.xsave_sets, 1);
+	memcpy(&bv, F.xsave + 512, 8);
+	ck_assert_uint_eq(bv, 0x8003);		/* x87 and SSE now present */
+	memcpy(&mx, F.xsave + 24, 4);
+	ck_assert_uint_eq(mx, 0x1f80);
+	ck_assert_uint_eq(F.xsave[160 + 15 * 16 + 15], 0xee);
+	ck_assert_uint_eq(F.xsave[32 + 7 * 16 + 9], 0x3f);
+	ck_assert_int_eq(libkvm_vcpu_get_fpu(vcpu, &back), 0);
+	ck_assert(!memcmp(&back, &fpu, sizeof(fpu)));
+	F.fail_req = OKVM_GET_XSAVE;
+	F.fail_errno = EINVAL;
+	ck_assert_int_eq(libkvm_vcpu_set_fpu(vcpu, &fpu), -EINVAL);
+	ck_assert_str_eq(libkvm_vcpu_error(vcpu), "KVM_GET_XSAVE: Invalid argument");
+	libkvm_vm_destroy(vm);
+	libkvm_sys_free(sys);
+}
+END_TEST
+
 struct loop_log {
 	int io_calls;
 	uint8_t bytes[4];
@@ -1410,6 +1457,7 @@ static Suite *unit_suite(void)
 	tcase_add_test(t, regs_round_trip);
 	tcase_add_test(t, sregs_conversion);
 	tcase_add_test(t, msrs_partial_names_the_msr);
+	tcase_add_test(t, fpu_goes_through_xsave);
 	tcase_add_test(t, injection_and_debug_arguments);
 	tcase_add_test(t, loop_dispatches_and_stops);
 	suite_add_tcase(s, t);
