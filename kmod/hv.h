@@ -8,6 +8,11 @@
 
 #include <linux/types.h>
 
+struct okvm_vcpu;
+struct okvm_exit;
+struct okvm_segment;
+struct okvm_sregs;
+
 struct okvm_hv_ops {
 	const char *name;
 	/* Check the CPU; fill @feat with a short feature list. -ENODEV (with a message) if unusable. */
@@ -15,6 +20,25 @@ struct okvm_hv_ops {
 	/* Module-wide set-up after a successful probe, and its undo. */
 	int (*init)(void);
 	void (*exit)(void);
+	/* 0 if VMs can be created now, else an errno (with a message). */
+	int (*vm_check)(void);
+
+	int (*vcpu_init)(struct okvm_vcpu *vcpu);
+	void (*vcpu_fini)(struct okvm_vcpu *vcpu);
+	/* Enter the guest once; fill @exit. Called preemptible, with the vcpu lock held. */
+	void (*vcpu_run)(struct okvm_vcpu *vcpu, struct okvm_exit *exit);
+
+	/* Architectural state kept in hardware structures. Input is already validated. */
+	void (*get_sregs)(struct okvm_vcpu *vcpu, struct okvm_sregs *s);
+	void (*set_sregs)(struct okvm_vcpu *vcpu, const struct okvm_sregs *s);
+	void (*get_seg)(struct okvm_vcpu *vcpu, int seg, struct okvm_segment *s);
+	u64 (*get_cr)(struct okvm_vcpu *vcpu, int cr);
+	u64 (*get_efer)(struct okvm_vcpu *vcpu);
+	int (*get_cpl)(struct okvm_vcpu *vcpu);
+	/* MSRs whose home is the hardware structure; -ENOENT if not one of them. */
+	int (*get_msr)(struct okvm_vcpu *vcpu, u32 index, u64 *value);
+	int (*set_msr)(struct okvm_vcpu *vcpu, u32 index, u64 value);
+	void (*inject_exception)(struct okvm_vcpu *vcpu, int vector, bool has_error, u32 error);
 };
 
 extern const struct okvm_hv_ops svm_hv_ops;

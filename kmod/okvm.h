@@ -4,16 +4,208 @@
 #define OKVM_OKVM_H
 
 #include <linux/fs.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/refcount.h>
+#include <linux/mmu_notifier.h>
+#include <linux/signal.h>
+#include <okvm/kvm.h>
 #include "compat/compat.h"
 
-#if __has_include(<okvm/kvm.h>)
-#include <okvm/kvm.h>
-#else
-/* Temporary until include/uapi/okvm/kvm.h lands: KVMIO is 0xAE, GET_API_VERSION is _IO(KVMIO, 0). */
-#define OKVM_API_VERSION	12
-#define OKVM_GET_API_VERSION	_IO(0xAE, 0x00)
-#endif
+#define OKVM_MAX_VCPUS		64
+#define OKVM_MAX_VCPU_ID	1024
+#define OKVM_MAX_SLOTS		32
+#define OKVM_MAX_CPUID		256
+#define OKVM_MAX_MSR_ENTRIES	256
+/* Guest-physical addresses the 4-level nested tables can map. */
+#define OKVM_GPA_BITS		48
+#define OKVM_MMU_CACHE		4
 
+/* General-purpose registers in x86 encoding order, as ModRM uses them. */
+enum {
+	OKVM_RAX, OKVM_RCX, OKVM_RDX, OKVM_RBX, OKVM_RSP, OKVM_RBP, OKVM_RSI, OKVM_RDI,
+	OKVM_R8, OKVM_R9, OKVM_R10, OKVM_R11, OKVM_R12, OKVM_R13, OKVM_R14, OKVM_R15,
+	OKVM_NR_GPRS
+};
+
+/* Segment numbers in x86 encoding order (as the IOIO SEG field and prefixes use them). */
+enum { OKVM_ES, OKVM_CS, OKVM_SS, OKVM_DS, OKVM_FS, OKVM_GS, OKVM_LDTR, OKVM_TR, OKVM_GDTR, OKVM_IDTR };
+
+struct okvm_memslot {
+	bool used;
+	u32 id;
+	u32 flags;
+	u64 gpa;
+	u64 size;
+	u64 hva;
+	unsigned long *dirty;		/* one bit per page when logging */
+};
+
+struct okvm_vcpu;
+
+struct okvm_vm {
+	refcount_t users;		/* the VM fd and every vcpu fd */
+	struct mm_struct *mm;		/* owner; mmgrab()ed */
+	struct mutex lock;		/* slots and vcpu creation */
+
+	/* Nested page tables; mmu_lock also guards readers of slots[]. */
+	spinlock_t mmu_lock;
+	u64 *root;
+	unsigned long mmu_seq;
+	long mmu_in_progress;
+	struct mmu_notifier mn;
+	bool mn_registered;
+
+	struct okvm_memslot slots[OKVM_MAX_SLOTS];
+	struct okvm_vcpu *vcpus[OKVM_MAX_VCPUS];
+	int nr_vcpus;
+	u64 identity_map_addr;
+	u32 tss_addr;
+};
+
+/* A normalised exit handed from a backend to the generic run loop. */
+enum okvm_exit_kind {
+	OKVM_X_NONE,		/* handled or spurious: enter again */
+	OKVM_X_IO,
+	OKVM_X_HLT,
+	OKVM_X_NPF,
+	OKVM_X_CPUID,
+	OKVM_X_RDMSR,
+	OKVM_X_WRMSR,
+	OKVM_X_XSETBV,
+	OKVM_X_DR,		/* MOV to or from DR0-7: hw_reason 0x20 + n (read), 0x30 + n (write) */
+	OKVM_X_SHUTDOWN,
+	OKVM_X_FAIL_ENTRY,
+	OKVM_X_INTR,		/* a host event wants us out: signal, resched, request */
+	OKVM_X_UNEXPECTED,
+};
+
+struct okvm_exit {
+	int kind;
+	u64 next_rip;		/* 0 when the hardware did not say */
+	u64 hw_reason;
+	u64 info1, info2;
+	struct {
+		u16 port;
+		u8 size;
+		u8 asize;	/* address size of string I/O: 2, 4 or 8 */
+		bool in, string, rep;
+		int seg;	/* -1 when the hardware did not say */
+	} io;
+	struct {
+		u64 gpa;
+		bool write, fetch;
+	} npf;
+};
+
+/* An I/O or MMIO access that waits for userspace. */
+struct okvm_pending {
+	int kind;		/* 0, OKVM_EXIT_IO or OKVM_EXIT_MMIO */
+	u64 rip;		/* instruction the access belongs to */
+	u64 next_rip;
+	/* I/O */
+	bool in, string, rep;
+	u8 size, asize;
+	int seg;
+	/* MMIO read */
+	int reg;		/* destination GPR, -1 for none */
+	u8 len;
+	u8 dst_size;		/* bytes written to reg */
+	bool high8, sign;
+};
+
+struct okvm_msr_val {
+	u32 index;
+	u64 value;
+};
+
+enum { OKVM_OUTSIDE_GUEST, OKVM_IN_GUEST };
+#define OKVM_REQ_TLB_FLUSH	0
+
+struct okvm_vcpu {
+	struct okvm_vm *vm;
+	u32 id;
+	struct mutex lock;		/* serialises the vcpu ioctls */
+	struct okvm_run *run;
+	struct page *run_page, *pio_page;
+	void *pio_data;
+
+	/* Set and read with interrupts off around guest entry. */
+	int mode;
+	int cpu;
+	unsigned long requests;
+
+	u64 regs[OKVM_NR_GPRS];
+	u64 rip, rflags;
+	u64 xcr0;
+	u64 apic_base;
+	u64 tsc_aux, spec_ctrl, debugctl, misc_enable;
+	u64 mtrr[32];			/* MTRR_DEF_TYPE, fixed and variable ranges */
+	u64 dr[4], dr6, dr7;
+	u32 mp_state;
+	struct okvm_pending pend;
+
+	bool sigmask_set;
+	sigset_t sigmask;
+
+	int ncpuid;
+	struct okvm_cpuid_entry2 *cpuid;
+
+	void *fpu;			/* XSAVE (or FXSAVE) image of the guest's FPU */
+
+	struct page *mmu_cache[OKVM_MMU_CACHE];
+	int nmmu_cache;
+
+	void *hv;			/* backend state */
+};
+
+/* dev.c */
 extern const struct file_operations okvm_dev_fops;
+long okvm_check_extension(struct okvm_vm *vm, long ext);
+
+/* vm.c */
+int okvm_vm_create(unsigned long type);
+void okvm_vm_put(struct okvm_vm *vm);
+void okvm_vm_flush_tlbs(struct okvm_vm *vm);
+struct okvm_memslot *okvm_slot_find(struct okvm_vm *vm, u64 gpa);
+int okvm_read_guest(struct okvm_vm *vm, u64 gpa, void *buf, unsigned int len);
+int okvm_write_guest(struct okvm_vm *vm, u64 gpa, const void *buf, unsigned int len);
+
+/* vcpu.c */
+int okvm_vcpu_create(struct okvm_vm *vm, u32 id);
+void okvm_vcpu_free(struct okvm_vcpu *vcpu);
+bool okvm_vcpu_enter_prepare(struct okvm_vcpu *vcpu);
+void okvm_vcpu_exit_done(struct okvm_vcpu *vcpu);
+void okvm_inject_ud(struct okvm_vcpu *vcpu);
+void okvm_inject_gp(struct okvm_vcpu *vcpu);
+
+/* mmu.c */
+int okvm_mmu_init(struct okvm_vm *vm);
+void okvm_mmu_destroy(struct okvm_vm *vm);
+bool okvm_mmu_zap(struct okvm_vm *vm, u64 start, u64 end, bool wrprot);
+int okvm_mmu_fault(struct okvm_vcpu *vcpu, u64 gpa, bool write, bool *mmio);
+void okvm_mmu_cache_free(struct okvm_vcpu *vcpu);
+phys_addr_t okvm_mmu_root(struct okvm_vm *vm);
+
+/* x86/mmio.c (guest page walks, the MOV decoder for MMIO exits) */
+int okvm_gva_to_gpa(struct okvm_vcpu *vcpu, u64 gva, bool write, u64 *gpa);
+int okvm_read_gva(struct okvm_vcpu *vcpu, u64 gva, void *buf, unsigned int len);
+int okvm_write_gva(struct okvm_vcpu *vcpu, u64 gva, const void *buf, unsigned int len);
+int okvm_emulate_mmio(struct okvm_vcpu *vcpu, u64 gpa, bool *user_exit);
+void okvm_complete_mmio(struct okvm_vcpu *vcpu);
+int okvm_fetch_insn(struct okvm_vcpu *vcpu, u8 *buf, int *len);
+u64 okvm_seg_base(struct okvm_vcpu *vcpu, int seg);
+
+/* x86/cpuid.c */
+int okvm_supported_cpuid(struct okvm_cpuid_entry2 *ent, int max);
+void okvm_emulate_cpuid(struct okvm_vcpu *vcpu);
+
+u64 okvm_guest_xcr0_mask(void);
+
+/* x86/msr.c */
+extern const u32 okvm_msr_list[];
+extern const unsigned int okvm_msr_count;
+int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *value, bool host);
+int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 value, bool host);
 
 #endif

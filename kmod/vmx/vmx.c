@@ -45,9 +45,16 @@ static void vmx_exit(void)
 {
 }
 
+static int vmx_vm_check(void)
+{
+	pr_info_once("okvm: the Intel VMX backend is not implemented yet\n");
+	return -ENODEV;
+}
+
 const struct okvm_hv_ops vmx_hv_ops = {
 	.name = "vmx",
 	.probe = vmx_probe,
 	.init = vmx_init,
 	.exit = vmx_exit,
+	.vm_check = vmx_vm_check,
 };

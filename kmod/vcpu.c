@@ -1,0 +1,820 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* vcpu fd: the kvm_run area, the run loop, signals, and the state ioctls. */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <asm/processor-flags.h>
+#include <asm/msr-index.h>
+#include <asm/fpu/types.h>
+
+#include "okvm.h"
+#include "hv.h"
+
+static const struct file_operations okvm_vcpu_fops;
+
+/*
+ * With interrupts off, right before guest entry: announce that we are in the guest, then
+ * look for reasons not to go (Dekker-style against okvm_vm_flush_tlbs(), which sets a
+ * request first and then looks at mode).
+ */
+bool okvm_vcpu_enter_prepare(struct okvm_vcpu *v)
+{
+	WRITE_ONCE(v->mode, OKVM_IN_GUEST);
+	smp_mb();
+	if (signal_pending(current) || need_resched()) {
+		WRITE_ONCE(v->mode, OKVM_OUTSIDE_GUEST);
+		return false;
+	}
+	return true;
+}
+
+void okvm_vcpu_exit_done(struct okvm_vcpu *v)
+{
+	smp_store_release(&v->mode, OKVM_OUTSIDE_GUEST);
+}
+
+void okvm_inject_ud(struct okvm_vcpu *v)
+{
+	okvm_hv->inject_exception(v, 6, false, 0);
+}
+
+void okvm_inject_gp(struct okvm_vcpu *v)
+{
+	okvm_hv->inject_exception(v, 13, true, 0);
+}
+
+static void okvm_internal_error(struct okvm_vcpu *v, u32 suberror, u64 d0, u64 d1)
+{
+	struct okvm_run *run = v->run;
+
+	run->exit_reason = OKVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = 2;
+	run->internal.data[0] = d0;
+	run->internal.data[1] = d1;
+}
+
+/* Register update with the width of a string instruction's address size. */
+static void okvm_reg_add(u64 *r, s64 delta, int asize)
+{
+	if (asize == 2)
+		*r = (*r & ~0xffffULL) | ((*r + delta) & 0xffff);
+	else if (asize == 4)
+		*r = (u32)(*r + delta);
+	else
+		*r += delta;
+}
+
+static u64 okvm_reg_masked(u64 r, int asize)
+{
+	return asize == 8 ? r : r & ((1ULL << (asize * 8)) - 1);
+}
+
+/* OUTS reads DS:rSI unless a segment prefix says otherwise. */
+static int okvm_outs_seg(struct okvm_vcpu *v)
+{
+	u8 b[15];
+	int n, i;
+
+	if (okvm_fetch_insn(v, b, &n))
+		return OKVM_DS;
+	for (i = 0; i < n; i++) {
+		switch (b[i]) {
+		case 0x26: return OKVM_ES;
+		case 0x2e: return OKVM_CS;
+		case 0x36: return OKVM_SS;
+		case 0x3e: return OKVM_DS;
+		case 0x64: return OKVM_FS;
+		case 0x65: return OKVM_GS;
+		case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+			continue;
+		default:
+			if ((b[i] & 0xf0) == 0x40)
+				continue;
+			return OKVM_DS;
+		}
+	}
+	return OKVM_DS;
+}
+
+/* An I/O instruction exits to userspace. RIP stays on it until the access completes. */
+static int okvm_handle_io(struct okvm_vcpu *v, struct okvm_exit *x)
+{
+	struct okvm_run *run = v->run;
+	struct okvm_pending *p = &v->pend;
+
+	if (x->io.size != 1 && x->io.size != 2 && x->io.size != 4) {
+		okvm_internal_error(v, OKVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON, x->hw_reason, x->info1);
+		return 0;
+	}
+	memset(p, 0, sizeof(*p));
+	p->rip = v->rip;
+	p->next_rip = x->next_rip;
+	p->in = x->io.in;
+	p->string = x->io.string;
+	p->rep = x->io.rep;
+	p->size = x->io.size;
+	p->asize = x->io.asize ? x->io.asize : 8;
+	p->seg = x->io.seg;
+
+	if (p->string) {
+		/* One element per exit; REP re-executes the instruction until rCX is 0. */
+		if (p->rep && !okvm_reg_masked(v->regs[OKVM_RCX], p->asize)) {
+			v->rip = p->next_rip;
+			return 1;
+		}
+		if (!p->in) {
+			u64 gva;
+
+			if (p->seg < 0)
+				p->seg = okvm_outs_seg(v);
+			gva = okvm_seg_base(v, p->seg) + okvm_reg_masked(v->regs[OKVM_RSI], p->asize);
+			if (okvm_read_gva(v, gva, v->pio_data, p->size)) {
+				okvm_internal_error(v, OKVM_INTERNAL_ERROR_EMULATION, gva, x->info1);
+				return 0;
+			}
+		}
+	} else if (!p->in) {
+		memcpy(v->pio_data, &v->regs[OKVM_RAX], p->size);
+	}
+	p->kind = OKVM_EXIT_IO;
+	run->exit_reason = OKVM_EXIT_IO;
+	run->io.direction = p->in ? OKVM_EXIT_IO_IN : OKVM_EXIT_IO_OUT;
+	run->io.size = p->size;
+	run->io.port = x->io.port;
+	run->io.count = 1;
+	run->io.data_offset = OKVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	return 0;
+}
+
+/* Finish the I/O or MMIO access userspace handled, unless userspace moved RIP meanwhile. */
+static int okvm_complete_pending(struct okvm_vcpu *v)
+{
+	struct okvm_pending *p = &v->pend;
+	int kind = p->kind;
+
+	p->kind = 0;
+	if (!kind || v->rip != p->rip)
+		return 0;
+	if (kind == OKVM_EXIT_MMIO) {
+		okvm_complete_mmio(v);
+		return 0;
+	}
+	if (!p->string) {
+		if (p->in) {
+			u64 val = 0, *rax = &v->regs[OKVM_RAX];
+
+			memcpy(&val, v->pio_data, p->size);
+			if (p->size == 4)
+				*rax = (u32)val;
+			else if (p->size == 2)
+				*rax = (*rax & ~0xffffULL) | val;
+			else
+				*rax = (*rax & ~0xffULL) | val;
+		}
+		v->rip = p->next_rip;
+		return 0;
+	}
+	{
+		s64 step = (v->rflags & X86_EFLAGS_DF) ? -(s64)p->size : p->size;
+
+		if (p->in) {
+			u64 gva = okvm_seg_base(v, OKVM_ES) + okvm_reg_masked(v->regs[OKVM_RDI], p->asize);
+
+			if (okvm_write_gva(v, gva, v->pio_data, p->size)) {
+				okvm_internal_error(v, OKVM_INTERNAL_ERROR_EMULATION, gva, 0);
+				return -EAGAIN;
+			}
+			okvm_reg_add(&v->regs[OKVM_RDI], step, p->asize);
+		} else {
+			okvm_reg_add(&v->regs[OKVM_RSI], step, p->asize);
+		}
+		if (p->rep) {
+			okvm_reg_add(&v->regs[OKVM_RCX], -1, p->asize);
+			if (okvm_reg_masked(v->regs[OKVM_RCX], p->asize))
+				return 0;
+		}
+		v->rip = p->next_rip;
+	}
+	return 0;
+}
+
+/* MOV to/from DR0-7. Guest breakpoints are not armed in hardware; the values are kept. */
+static int okvm_handle_dr(struct okvm_vcpu *v, struct okvm_exit *x)
+{
+	bool write = x->hw_reason >= 0x30;
+	int dr = x->hw_reason & 0xf, gpr, n, i = 0;
+	u8 b[15];
+	bool rexb = false;
+	u64 *val;
+
+	if (okvm_fetch_insn(v, b, &n))
+		goto fail;
+	while (i < n && (b[i] & 0xf0) == 0x40) {
+		rexb = b[i] & 1;
+		i++;
+	}
+	if (i + 3 > n || b[i] != 0x0f || (b[i + 1] != 0x21 && b[i + 1] != 0x23))
+		goto fail;
+	gpr = (b[i + 2] & 7) | (rexb ? 8 : 0);
+	if (dr == 4)
+		dr = 6;
+	if (dr == 5)
+		dr = 7;
+	val = dr < 4 ? &v->dr[dr] : dr == 6 ? &v->dr6 : &v->dr7;
+	if (write) {
+		if (dr >= 6 && (v->regs[gpr] >> 32)) {
+			okvm_inject_gp(v);
+			return 1;
+		}
+		*val = v->regs[gpr];
+	} else {
+		v->regs[gpr] = dr == 6 ? (*val | 0xffff0ff0) : dr == 7 ? (*val | 0x400) : *val;
+	}
+	v->rip += i + 3;
+	return 1;
+fail:
+	okvm_internal_error(v, OKVM_INTERNAL_ERROR_EMULATION, x->hw_reason, 0);
+	return 0;
+}
+
+static int okvm_handle_xsetbv(struct okvm_vcpu *v, u64 next_rip)
+{
+	u64 val = (v->regs[OKVM_RDX] << 32) | (u32)v->regs[OKVM_RAX];
+	u64 allowed = okvm_guest_xcr0_mask();
+
+	if (!(okvm_hv->get_cr(v, 4) & X86_CR4_OSXSAVE)) {
+		okvm_inject_ud(v);
+		return 1;
+	}
+	if (okvm_hv->get_cpl(v) != 0 || (u32)v->regs[OKVM_RCX] != 0 || (val & ~allowed) ||
+	    !(val & XFEATURE_MASK_FP) || ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE))) {
+		okvm_inject_gp(v);
+		return 1;
+	}
+	v->xcr0 = val;
+	v->rip = next_rip ? next_rip : v->rip + 3;
+	return 1;
+}
+
+/* >0: enter the guest again; 0: return to userspace with run filled in; <0: errno. */
+static int okvm_handle_exit(struct okvm_vcpu *v, struct okvm_exit *x)
+{
+	struct okvm_run *run = v->run;
+	bool mmio, user;
+	u64 val;
+	int r;
+
+	switch (x->kind) {
+	case OKVM_X_NONE:
+	case OKVM_X_INTR:
+		return 1;
+	case OKVM_X_IO:
+		return okvm_handle_io(v, x);
+	case OKVM_X_HLT:
+		v->rip = x->next_rip ? x->next_rip : v->rip + 1;
+		run->exit_reason = OKVM_EXIT_HLT;
+		return 0;
+	case OKVM_X_NPF:
+		r = okvm_mmu_fault(v, x->npf.gpa, x->npf.write, &mmio);
+		if (r)
+			return r;
+		if (!mmio)
+			return 1;
+		if (x->npf.fetch) {
+			okvm_internal_error(v, OKVM_INTERNAL_ERROR_EMULATION, x->npf.gpa, x->info1);
+			return 0;
+		}
+		okvm_emulate_mmio(v, x->npf.gpa, &user);
+		return user ? 0 : 1;
+	case OKVM_X_CPUID:
+		okvm_emulate_cpuid(v);
+		v->rip = x->next_rip ? x->next_rip : v->rip + 2;
+		return 1;
+	case OKVM_X_RDMSR:
+		if (okvm_get_msr(v, v->regs[OKVM_RCX], &val, false)) {
+			okvm_inject_gp(v);
+			return 1;
+		}
+		v->regs[OKVM_RAX] = (u32)val;
+		v->regs[OKVM_RDX] = val >> 32;
+		v->rip = x->next_rip ? x->next_rip : v->rip + 2;
+		return 1;
+	case OKVM_X_WRMSR:
+		val = (v->regs[OKVM_RDX] << 32) | (u32)v->regs[OKVM_RAX];
+		if (okvm_set_msr(v, v->regs[OKVM_RCX], val, false)) {
+			okvm_inject_gp(v);
+			return 1;
+		}
+		v->rip = x->next_rip ? x->next_rip : v->rip + 2;
+		return 1;
+	case OKVM_X_XSETBV:
+		return okvm_handle_xsetbv(v, x->next_rip);
+	case OKVM_X_DR:
+		return okvm_handle_dr(v, x);
+	case OKVM_X_SHUTDOWN:
+		run->exit_reason = OKVM_EXIT_SHUTDOWN;
+		return 0;
+	case OKVM_X_FAIL_ENTRY:
+		run->exit_reason = OKVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = x->hw_reason;
+		run->fail_entry.cpu = v->cpu;
+		return 0;
+	default:
+		okvm_internal_error(v, OKVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON, x->hw_reason, v->cpu);
+		return 0;
+	}
+}
+
+static bool okvm_cr0_valid(u64 cr0)
+{
+	if (cr0 >> 32)
+		return false;
+	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
+		return false;
+	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
+		return false;
+	return true;
+}
+
+/* Checks the VMRUN consistency rules that a userspace-set state could break. */
+static bool okvm_state_entry_ok(struct okvm_vcpu *v)
+{
+	struct okvm_segment cs;
+	u64 cr0 = okvm_hv->get_cr(v, 0), cr4 = okvm_hv->get_cr(v, 4);
+	u64 efer = okvm_hv->get_efer(v);
+
+	okvm_hv->get_seg(v, OKVM_CS, &cs);
+	if (!okvm_cr0_valid(cr0))
+		return false;
+	if ((efer & EFER_LME) && (cr0 & X86_CR0_PG)) {
+		if (!(cr4 & X86_CR4_PAE) || !(cr0 & X86_CR0_PE) || (cs.l && cs.db))
+			return false;
+	}
+	return true;
+}
+
+static int okvm_vcpu_run(struct okvm_vcpu *v)
+{
+	struct okvm_run *run = v->run;
+	struct okvm_exit x;
+	sigset_t saved;
+	int r;
+
+	if (v->sigmask_set)
+		sigprocmask(SIG_SETMASK, &v->sigmask, &saved);
+	run->flags = 0;
+	r = okvm_complete_pending(v);
+	if (r) {
+		r = 0;
+		goto out;
+	}
+	if (READ_ONCE(run->immediate_exit)) {
+		run->exit_reason = OKVM_EXIT_INTR;
+		r = -EINTR;
+		goto out;
+	}
+	if (!okvm_state_entry_ok(v)) {
+		run->exit_reason = OKVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = (u64)-1;
+		run->fail_entry.cpu = raw_smp_processor_id();
+		r = 0;
+		goto out;
+	}
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = OKVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+		okvm_hv->vcpu_run(v, &x);
+		r = okvm_handle_exit(v, &x);
+		if (r <= 0)
+			break;
+	}
+out:
+	run->if_flag = !!(v->rflags & X86_EFLAGS_IF);
+	run->apic_base = v->apic_base;
+	if (v->hv) {
+		struct okvm_sregs s;
+
+		okvm_hv->get_sregs(v, &s);
+		run->cr8 = s.cr8;
+	}
+	run->ready_for_interrupt_injection = 0;
+	if (v->sigmask_set)
+		sigprocmask(SIG_SETMASK, &saved, NULL);
+	return r;
+}
+
+/* ---- state ioctls ---- */
+
+static void okvm_get_regs(struct okvm_vcpu *v, struct okvm_regs *r)
+{
+	r->rax = v->regs[OKVM_RAX];
+	r->rbx = v->regs[OKVM_RBX];
+	r->rcx = v->regs[OKVM_RCX];
+	r->rdx = v->regs[OKVM_RDX];
+	r->rsi = v->regs[OKVM_RSI];
+	r->rdi = v->regs[OKVM_RDI];
+	r->rsp = v->regs[OKVM_RSP];
+	r->rbp = v->regs[OKVM_RBP];
+	r->r8 = v->regs[OKVM_R8];
+	r->r9 = v->regs[OKVM_R9];
+	r->r10 = v->regs[OKVM_R10];
+	r->r11 = v->regs[OKVM_R11];
+	r->r12 = v->regs[OKVM_R12];
+	r->r13 = v->regs[OKVM_R13];
+	r->r14 = v->regs[OKVM_R14];
+	r->r15 = v->regs[OKVM_R15];
+	r->rip = v->rip;
+	r->rflags = v->rflags;
+}
+
+static void okvm_set_regs(struct okvm_vcpu *v, const struct okvm_regs *r)
+{
+	v->regs[OKVM_RAX] = r->rax;
+	v->regs[OKVM_RBX] = r->rbx;
+	v->regs[OKVM_RCX] = r->rcx;
+	v->regs[OKVM_RDX] = r->rdx;
+	v->regs[OKVM_RSI] = r->rsi;
+	v->regs[OKVM_RDI] = r->rdi;
+	v->regs[OKVM_RSP] = r->rsp;
+	v->regs[OKVM_RBP] = r->rbp;
+	v->regs[OKVM_R8] = r->r8;
+	v->regs[OKVM_R9] = r->r9;
+	v->regs[OKVM_R10] = r->r10;
+	v->regs[OKVM_R11] = r->r11;
+	v->regs[OKVM_R12] = r->r12;
+	v->regs[OKVM_R13] = r->r13;
+	v->regs[OKVM_R14] = r->r14;
+	v->regs[OKVM_R15] = r->r15;
+	v->rip = r->rip;
+	/* Bit 1 always reads as 1. */
+	v->rflags = r->rflags | X86_EFLAGS_FIXED;
+}
+
+static int okvm_set_sregs(struct okvm_vcpu *v, struct okvm_sregs *s)
+{
+	u64 cr4_ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |
+		     X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+
+	if (boot_cpu_has(X86_FEATURE_UMIP))
+		cr4_ok |= X86_CR4_UMIP;
+	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
+		cr4_ok |= X86_CR4_FSGSBASE;
+	if (boot_cpu_has(X86_FEATURE_PCID))
+		cr4_ok |= X86_CR4_PCIDE;
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		cr4_ok |= X86_CR4_OSXSAVE;
+	if (boot_cpu_has(X86_FEATURE_SMEP))
+		cr4_ok |= X86_CR4_SMEP;
+	if (boot_cpu_has(X86_FEATURE_SMAP))
+		cr4_ok |= X86_CR4_SMAP;
+	if (boot_cpu_has(X86_FEATURE_PKU))
+		cr4_ok |= X86_CR4_PKE;
+	if (boot_cpu_has(X86_FEATURE_LA57))
+		cr4_ok |= X86_CR4_LA57;
+
+	/* KVM's rules: long mode needs PAE and LMA; LMA and CS.L need long mode. */
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return -EINVAL;
+	} else if ((s->efer & EFER_LMA) || s->cs.l) {
+		return -EINVAL;
+	}
+	if (s->cr4 & ~cr4_ok)
+		return -EINVAL;
+	if (s->cr0 >> 32)
+		return -EINVAL;
+	if (s->efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_SVME | EFER_FFXSR))
+		return -EINVAL;
+	if (s->apic_base & ~(0xfffff000ULL | BIT(11) | BIT(8)))
+		return -EINVAL;
+	okvm_hv->set_sregs(v, s);
+	v->apic_base = s->apic_base;
+	return 0;
+}
+
+static long okvm_msrs_io(struct okvm_vcpu *v, struct okvm_msrs __user *um, bool set)
+{
+	struct okvm_msrs hdr;
+	struct okvm_msr_entry *e;
+	size_t bytes;
+	long r;
+	u32 i;
+
+	if (copy_from_user(&hdr, um, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= OKVM_MAX_MSR_ENTRIES)
+		return -E2BIG;
+	bytes = hdr.nmsrs * sizeof(*e);
+	e = memdup_user(um->entries, bytes);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	for (i = 0; i < hdr.nmsrs; i++) {
+		if (set ? okvm_set_msr(v, e[i].index, e[i].data, true) :
+			  okvm_get_msr(v, e[i].index, &e[i].data, true))
+			break;
+	}
+	r = i;
+	if (!set && copy_to_user(um->entries, e, bytes))
+		r = -EFAULT;
+	kfree(e);
+	return r;
+}
+
+static long okvm_set_cpuid2(struct okvm_vcpu *v, struct okvm_cpuid2 __user *uc)
+{
+	struct okvm_cpuid2 c;
+	struct okvm_cpuid_entry2 *e = NULL;
+
+	if (copy_from_user(&c, uc, sizeof(c)))
+		return -EFAULT;
+	if (c.nent > OKVM_MAX_CPUID)
+		return -E2BIG;
+	if (c.nent) {
+		e = vmemdup_user(uc->entries, c.nent * sizeof(*e));
+		if (IS_ERR(e))
+			return PTR_ERR(e);
+	}
+	kvfree(v->cpuid);
+	v->cpuid = e;
+	v->ncpuid = c.nent;
+	return 0;
+}
+
+static long okvm_get_cpuid2(struct okvm_vcpu *v, struct okvm_cpuid2 __user *uc)
+{
+	struct okvm_cpuid2 c;
+
+	if (copy_from_user(&c, uc, sizeof(c)))
+		return -EFAULT;
+	if (c.nent < v->ncpuid)
+		return -E2BIG;
+	if (copy_to_user(uc->entries, v->cpuid, v->ncpuid * sizeof(*v->cpuid)))
+		return -EFAULT;
+	c.nent = v->ncpuid;
+	if (copy_to_user(uc, &c, sizeof(c)))
+		return -EFAULT;
+	return 0;
+}
+
+static long okvm_set_sigmask(struct okvm_vcpu *v, struct okvm_signal_mask __user *um)
+{
+	struct okvm_signal_mask hdr;
+	sigset_t set;
+
+	if (!um) {
+		v->sigmask_set = false;
+		return 0;
+	}
+	if (copy_from_user(&hdr, um, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.len != sizeof(sigset_t))
+		return -EINVAL;
+	if (copy_from_user(&set, um->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	v->sigmask = set;
+	v->sigmask_set = true;
+	return 0;
+}
+
+static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void __user *argp,
+				   unsigned long arg)
+{
+	switch (cmd) {
+	case OKVM_RUN:
+		if (arg)
+			return -EINVAL;
+		return okvm_vcpu_run(v);
+	case OKVM_GET_REGS: {
+		struct okvm_regs r;
+
+		memset(&r, 0, sizeof(r));
+		okvm_get_regs(v, &r);
+		return copy_to_user(argp, &r, sizeof(r)) ? -EFAULT : 0;
+	}
+	case OKVM_SET_REGS: {
+		struct okvm_regs r;
+
+		if (copy_from_user(&r, argp, sizeof(r)))
+			return -EFAULT;
+		okvm_set_regs(v, &r);
+		return 0;
+	}
+	case OKVM_GET_SREGS: {
+		struct okvm_sregs s;
+
+		memset(&s, 0, sizeof(s));
+		okvm_hv->get_sregs(v, &s);
+		s.apic_base = v->apic_base;
+		return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
+	}
+	case OKVM_SET_SREGS: {
+		struct okvm_sregs s;
+
+		if (copy_from_user(&s, argp, sizeof(s)))
+			return -EFAULT;
+		return okvm_set_sregs(v, &s);
+	}
+	case OKVM_GET_MSRS:
+		return okvm_msrs_io(v, argp, false);
+	case OKVM_SET_MSRS:
+		return okvm_msrs_io(v, argp, true);
+	case OKVM_SET_CPUID2:
+		return okvm_set_cpuid2(v, argp);
+	case OKVM_GET_CPUID2:
+		return okvm_get_cpuid2(v, argp);
+	case OKVM_GET_MP_STATE: {
+		struct okvm_mp_state mp = { .mp_state = v->mp_state };
+
+		return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
+	}
+	case OKVM_SET_MP_STATE: {
+		struct okvm_mp_state mp;
+
+		if (copy_from_user(&mp, argp, sizeof(mp)))
+			return -EFAULT;
+		/* Without an in-kernel LAPIC only RUNNABLE makes sense (as in KVM). */
+		if (mp.mp_state != OKVM_MP_STATE_RUNNABLE)
+			return -EINVAL;
+		v->mp_state = mp.mp_state;
+		return 0;
+	}
+	case OKVM_TRANSLATE: {
+		struct okvm_translation t;
+		u64 gpa;
+
+		if (copy_from_user(&t, argp, sizeof(t)))
+			return -EFAULT;
+		if (okvm_gva_to_gpa(v, t.linear_address, false, &gpa)) {
+			t.physical_address = (u64)-1;
+			t.valid = 0;
+		} else {
+			t.physical_address = gpa;
+			t.valid = 1;
+		}
+		t.writeable = 1;
+		t.usermode = 0;
+		return copy_to_user(argp, &t, sizeof(t)) ? -EFAULT : 0;
+	}
+	case OKVM_SET_SIGNAL_MASK:
+		return okvm_set_sigmask(v, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static long okvm_vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+{
+	struct okvm_vcpu *v = f->private_data;
+	long r;
+
+	if (current->mm != v->vm->mm)
+		return -EIO;
+	if (mutex_lock_killable(&v->lock))
+		return -EINTR;
+	r = okvm_vcpu_ioctl_locked(v, cmd, (void __user *)arg, arg);
+	mutex_unlock(&v->lock);
+	return r;
+}
+
+static vm_fault_t okvm_vcpu_fault(struct vm_fault *vmf)
+{
+	struct okvm_vcpu *v = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff == 0)
+		page = v->run_page;
+	else if (vmf->pgoff == OKVM_PIO_PAGE_OFFSET)
+		page = v->pio_page;
+	else
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct okvm_vcpu_vm_ops = {
+	.fault = okvm_vcpu_fault,
+};
+
+static int okvm_vcpu_mmap(struct file *f, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &okvm_vcpu_vm_ops;
+	return 0;
+}
+
+static int okvm_vcpu_release(struct inode *inode, struct file *f)
+{
+	struct okvm_vcpu *v = f->private_data;
+
+	/* The vcpu lives until its VM goes; the fd only holds the VM. */
+	okvm_vm_put(v->vm);
+	return 0;
+}
+
+static const struct file_operations okvm_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = okvm_vcpu_release,
+	.unlocked_ioctl = okvm_vcpu_ioctl,
+	.mmap = okvm_vcpu_mmap,
+	.llseek = noop_llseek,
+};
+
+void okvm_vcpu_free(struct okvm_vcpu *v)
+{
+	if (!v)
+		return;
+	if (v->hv)
+		okvm_hv->vcpu_fini(v);
+	okvm_mmu_cache_free(v);
+	if (v->run_page)
+		__free_page(v->run_page);
+	if (v->pio_page)
+		__free_page(v->pio_page);
+	if (v->fpu)
+		free_pages((unsigned long)v->fpu, 2);
+	kvfree(v->cpuid);
+	kfree(v);
+}
+
+static void okvm_fpu_init(struct okvm_vcpu *v)
+{
+	u8 *area = v->fpu;
+
+	/* FCW 0x37f, MXCSR 0x1f80; XSTATE_BV 0 means every component starts in its init state. */
+	*(u16 *)area = 0x37f;
+	*(u32 *)(area + 24) = 0x1f80;
+	*(u32 *)(area + 28) = 0xffff;
+}
+
+int okvm_vcpu_create(struct okvm_vm *vm, u32 id)
+{
+	struct okvm_vcpu *v;
+	int r, i;
+
+	if (id >= OKVM_MAX_VCPU_ID)
+		return -EINVAL;
+	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return -ENOMEM;
+	v->vm = vm;
+	v->id = id;
+	mutex_init(&v->lock);
+	v->cpu = -1;
+	v->run_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	v->pio_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	/* 16 KiB holds every XSAVE layout okvm lets a guest enable. */
+	v->fpu = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 2);
+	if (!v->run_page || !v->pio_page || !v->fpu) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	v->run = page_address(v->run_page);
+	v->pio_data = page_address(v->pio_page);
+	okvm_fpu_init(v);
+	v->xcr0 = XFEATURE_MASK_FP;
+	v->rflags = X86_EFLAGS_FIXED;
+	v->rip = 0xfff0;
+	v->regs[OKVM_RDX] = 0x600;
+	v->apic_base = 0xfee00000ULL | BIT(11) | (id == 0 ? BIT(8) : 0);
+	v->mp_state = OKVM_MP_STATE_RUNNABLE;
+	v->dr6 = 0xffff0ff0;
+	v->dr7 = 0x400;
+
+	mutex_lock(&vm->lock);
+	r = -EINVAL;
+	if (vm->nr_vcpus >= OKVM_MAX_VCPUS)
+		goto unlock;
+	r = -EEXIST;
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->id == id)
+			goto unlock;
+	r = okvm_hv->vcpu_init(v);
+	if (r)
+		goto unlock;
+	refcount_inc(&vm->users);
+	r = anon_inode_getfd("okvm-vcpu", &okvm_vcpu_fops, v, O_RDWR | O_CLOEXEC);
+	if (r < 0) {
+		refcount_dec(&vm->users);
+		goto unlock;
+	}
+	vm->vcpus[vm->nr_vcpus] = v;
+	smp_wmb();
+	WRITE_ONCE(vm->nr_vcpus, vm->nr_vcpus + 1);
+	mutex_unlock(&vm->lock);
+	return r;
+unlock:
+	mutex_unlock(&vm->lock);
+fail:
+	okvm_vcpu_free(v);
+	return r;
+}
