@@ -10,6 +10,8 @@
 #include "emulate.h"
 
 #define RFL_CF		(1ULL << 0)
+#define RFL_TF		(1ULL << 8)
+#define RFL_RF		(1ULL << 16)
 #define RFL_PF		(1ULL << 2)
 #define RFL_AF		(1ULL << 4)
 #define RFL_ZF		(1ULL << 6)
@@ -1613,10 +1615,16 @@ int okvm_emul_insn(struct okvm_emul *e, const u8 *bytes, unsigned int nbytes)
 	d.opsz = d.long64 || d.def32 ? 4 : 2;
 	d.adsz = d.long64 ? 8 : d.opsz;
 
+	e->singlestep = false;
 	w = e->regs;
 	r = execute(e, &d, &w);
 	switch (r) {
 	case OKVM_EMUL_DONE:
+		if (w.rip != e->regs.rip) {
+			/* Completed: RF clears; TF asks for a single-step trap now. */
+			w.rflags &= ~RFL_RF;
+			e->singlestep = !!(e->regs.rflags & RFL_TF);
+		}
 		e->regs = w;
 		e->log_n = 0;
 		break;

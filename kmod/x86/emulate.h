@@ -167,6 +167,7 @@ struct okvm_emul {
 		u32 error;
 		u64 cr2;		/* #PF: the faulting linear address */
 	} exc;
+	bool singlestep;		/* DONE with RFLAGS.TF set: inject #DB (DR6.BS) */
 	u8 insn[15];			/* instruction bytes fetched */
 	u8 insn_len;
 

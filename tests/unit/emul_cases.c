@@ -20,6 +20,8 @@
 #define F_SF	0x080ULL
 #define F_DF	0x400ULL
 #define F_OF	0x800ULL
+#define F_TF	(1ULL << 8)
+#define F_RF	(1ULL << 16)
 #define F_AC	(1ULL << 18)
 #define BT_UNDEF	(F_OF | F_SF | F_AF | F_PF)
 #define A64	0x1122334455667788ULL
@@ -153,6 +155,18 @@ static u64 pte_of(const struct okvm_emul *e, u64 va)
 
 	memcpy(&ent, v->ram + slot, (e->cr4 & (1ULL << 5)) ? 8 : 4);
 	return ent;
+}
+
+static const char *check_singlestep(const struct okvm_emul *e, const u8 *ram)
+{
+	(void)ram;
+	return e->singlestep ? NULL : "TF set but no single-step trap reported";
+}
+
+static const char *check_no_singlestep(const struct okvm_emul *e, const u8 *ram)
+{
+	(void)ram;
+	return e->singlestep ? "single-step trap reported without TF" : NULL;
 }
 
 static const char *check_ad_write(const struct okvm_emul *e, const u8 *ram)
@@ -853,6 +867,14 @@ const struct tcase emul_cases[] = {
   .mmio = { RD(M, 4, 9), WR(M, 4, 9) } },
 { "xadd_m32_32", M_P32, "0f c1 0b", { R(RCX, 4), R(RBX, M) }, { R(RCX, 3) }, .fl_out = 0x2,
   .mmio = { RD(M, 4, 3), WR(M, 4, 7) } },
+
+/* ================= RFLAGS.RF and TF ================= */
+{ "rf_cleared_on_completion_64", M_L64, "89 03", { R(RAX, 1), R(RBX, M) }, .fl_in = F_RF, .fl_out = 0x2,
+  .mmio = { WR(M, 4, 1) }, .check = check_no_singlestep },
+{ "tf_reports_singlestep_64", M_L64, "89 03", { R(RAX, 1), R(RBX, M) }, .fl_in = F_TF, .mmio = { WR(M, 4, 1) },
+  .check = check_singlestep },
+{ "tf_no_trap_when_rep_cut_short_64", M_L64, "f3 48 a5", { R(RSI, 0x10000), R(RDI, 0x30000), R(RCX, 1030) },
+  { R(RSI, 0x12000), R(RDI, 0x32000), R(RCX, 6) }, .fl_in = F_TF | F_RF, .rip_same = 1, .check = check_no_singlestep },
 
 /* ================= Undecodable and invalid ================= */
 { "unhandled_syscall_64", M_L64, "0f 05", .result = UNH },
