@@ -292,9 +292,11 @@ vm_verdict_kernel() {
 	# Kernel reports. Taint flags: B (bad page) 32, D (oops) 128, W (warning) 512, L (lockup) 16384.
 	taint=$(sed -n 's/^OKVM-VM-TAINT //p' "$log")
 	[ -n "$taint" ] && [ $(( taint & (32 | 128 | 512 | 16384) )) -ne 0 ] && vm_bad "kernel: tainted $taint"
-	pat='Oops|BUG[: ]|WARNING:|general protection|Call Trace:|KASAN|UBSAN|soft lockup|hard LOCKUP|rcu.*stall|possible circular locking|Kernel panic|Poison overwritten|Redzone|Object padding|kmemleak: [0-9]+ new'
-	if grep -aEq "$pat" "$log"; then
-		grep -aEm5 "$pat" "$log" | sed 's/^/  console: /'
+	# Only the kernel's own lines (they carry a printk time stamp) count: a test's output
+	# may well say "DEBUG" or "WARNING".
+	pat='Oops|(^|[^A-Za-z])BUG[: ]|WARNING:|general protection|Call Trace:|KASAN|UBSAN|soft lockup|hard LOCKUP|rcu.*stall|possible circular locking|Kernel panic|Poison overwritten|Redzone|Object padding|kmemleak: [0-9]+ new'
+	if grep -aE '\[ *[0-9]+\.[0-9]+\] ' "$log" | grep -aEq "$pat"; then
+		grep -aE '\[ *[0-9]+\.[0-9]+\] ' "$log" | grep -aEm5 "$pat" | sed 's/^/  console: /'
 		vm_bad "kernel: report in the guest console (see $log)"
 	fi
 	if [ $fail -eq 0 ]; then
