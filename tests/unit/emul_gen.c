@@ -26,6 +26,7 @@ static const struct { int mode; const char *name; } gen_modes[] = {
 };
 
 static u64 gseed = 0x2545f4914f6cdd1dULL;
+static unsigned int ncases;
 
 static u64 grand(void)
 {
@@ -197,6 +198,7 @@ static const char *gen_one(int mode, int op, int kind, unsigned int size, int pa
 	}
 	if (selftest)
 		t.fl_out ^= 1, t.mmio[0].gpa ^= 8;
+	ncases++;
 	if (!run_case(&t, why, wlen))
 		return NULL;
 	snprintf(why + strlen(why), wlen - strlen(why), " [bytes %s, size %u, pair %d, x %#llx y %#llx]",
@@ -265,5 +267,7 @@ int gen_suite(int selftest)
 	}
 	if (selftest && !fails)
 		printf("PASS unit/selftest/generated-wrong-expectations\n");
+	fflush(stdout);
+	fprintf(stderr, "emul_test: %u generated cases run\n", ncases);
 	return fails;
 }
