@@ -99,12 +99,62 @@ static uint64_t env_guest(struct env *e, uint32_t mode, const unsigned char *sta
 
 #define ENV(e, mode, name) ENV_OPEN(e); env_guest(e, mode, CODE(name))
 
+/*
+ * A watchdog kicks the vcpu when an expected exit does not come, so that
+ * a missing exit fails with a message instead of Check's timeout.
+ */
+#define WATCHDOG_SECONDS 10
+
+struct watchdog {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct libkvm_vcpu *vcpu;
+	int done;
+	int fired;
+};
+
+static void *watchdog_main(void *arg)
+{
+	struct watchdog *w = arg;
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += WATCHDOG_SECONDS;
+	pthread_mutex_lock(&w->lock);
+	while (!w->done) {
+		if (pthread_cond_timedwait(&w->cond, &w->lock, &until) == ETIMEDOUT) {
+			if (!w->done) {
+				w->fired = 1;
+				libkvm_vcpu_kick(w->vcpu);
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
 /* Run once and require an exit of kind. */
 static struct libkvm_exit *run_expect(struct env *e, uint32_t kind)
 {
-	int r = libkvm_vcpu_run(e->vcpu, &e->ex);
+	struct watchdog w = { .vcpu = e->vcpu };
+	int r;
+
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	ck_assert_int_eq(pthread_create(&w.thread, NULL, watchdog_main, &w), 0);
+	r = libkvm_vcpu_run(e->vcpu, &e->ex);
+	pthread_mutex_lock(&w.lock);
+	w.done = 1;
+	pthread_cond_signal(&w.cond);
+	pthread_mutex_unlock(&w.lock);
+	pthread_join(w.thread, NULL);
 
 	ck_assert_msg(r == 0, "run: %s", libkvm_vcpu_error(e->vcpu));
+	ck_assert_msg(!w.fired || kind == LIBKVM_EXIT_INTR,
+		      "no %s exit within %d s (the watchdog kicked the vcpu)",
+		      libkvm_exit_kind_name(kind), WATCHDOG_SECONDS);
 	ck_assert_msg(e->ex.kind == kind, "exit %s (raw %u), expected %s",
 		      libkvm_exit_kind_name(e->ex.kind), e->ex.raw_reason,
 		      libkvm_exit_kind_name(kind));
@@ -615,12 +665,12 @@ START_TEST(fpu_and_msr_state)
 	uint64_t v;
 
 	ENV(&e, LIBKVM_MODE_LONG64, state);
-	ck_assert_int_eq(libkvm_vcpu_get_fpu(e.vcpu, &fpu), 0);
+	ck_assert_msg(libkvm_vcpu_get_fpu(e.vcpu, &fpu) == 0, "%s", libkvm_vcpu_error(e.vcpu));
 	memcpy(fpu.xmm[0], "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
 	fpu.mxcsr = 0x1f80 | 0x6000;	/* round toward zero */
 	fpu.fcw = 0x37f;
 	ck_assert_msg(libkvm_vcpu_set_fpu(e.vcpu, &fpu) == 0, "%s", libkvm_vcpu_error(e.vcpu));
-	ck_assert_int_eq(libkvm_vcpu_get_fpu(e.vcpu, &back), 0);
+	ck_assert_msg(libkvm_vcpu_get_fpu(e.vcpu, &back) == 0, "%s", libkvm_vcpu_error(e.vcpu));
 	ck_assert_msg(!memcmp(back.xmm[0], fpu.xmm[0], 16) && back.fcw == 0x37f,
 		      "read back xmm0 %02x.. fcw %x", back.xmm[0][0], back.fcw);
 	/* MXCSR travels only through XSAVE (55 = KVM_CAP_XSAVE). */
@@ -642,10 +692,11 @@ START_TEST(guest_sees_fpu_and_msr)
 	struct env e;
 
 	ENV(&e, LIBKVM_MODE_LONG64, state);
-	ck_assert_int_eq(libkvm_vcpu_get_fpu(e.vcpu, &fpu), 0);
+	ck_assert_msg(libkvm_vcpu_get_fpu(e.vcpu, &fpu) == 0, "%s", libkvm_vcpu_error(e.vcpu));
 	memcpy(fpu.xmm[0], "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
-	ck_assert_int_eq(libkvm_vcpu_set_fpu(e.vcpu, &fpu), 0);
-	ck_assert_int_eq(libkvm_vcpu_set_msr(e.vcpu, 0x174, 0x10), 0);
+	ck_assert_msg(libkvm_vcpu_set_fpu(e.vcpu, &fpu) == 0, "%s", libkvm_vcpu_error(e.vcpu));
+	ck_assert_msg(libkvm_vcpu_set_msr(e.vcpu, 0x174, 0x10) == 0, "%s",
+		      libkvm_vcpu_error(e.vcpu));
 	ck_assert_msg(libkvm_vcpu_run(e.vcpu, &e.ex) == 0, "%s", libkvm_vcpu_error(e.vcpu));
 	r = regs_of(&e);
 	env_close(&e);
