@@ -3,7 +3,7 @@
  * The emulator unit suite runner: builds a guest (RAM, MMIO, page tables, segments) per CPU
  * mode, runs each table case through kmod/x86/emulate.c and compares the final state.
  *
- *   emul_test [--self-test] [--no-flags] [SUBSTRING...]
+ *   emul_test [--self-test] [--no-flags] [--length-blobs DIR] [SUBSTRING...]
  *
  * Prints PASS/FAIL lines (unit/emulate/<case>, unit/flags/<op>); exit status 1 on failure.
  * --self-test runs every case with a deliberately wrong expectation and reports PASS only
@@ -562,6 +562,8 @@ int main(int argc, char **argv)
 			selftest = 1;
 		else if (!strcmp(argv[a], "--no-flags"))
 			flags = 0;
+		else if (!strcmp(argv[a], "--length-blobs") && a + 1 < argc)
+			return len_suite(argv[a + 1]);
 		else
 			argv[1 + nfilter++] = argv[a];
 	}

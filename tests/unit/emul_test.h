@@ -109,6 +109,9 @@ int gen_suite(int selftest);
 /* The native-flags comparison (emul_flags.c): prints result lines, returns failures. */
 int flags_suite(void);
 
+/* Random encodings for the objdump length comparison (emul_len.c). */
+int len_suite(const char *dir);
+
 /* The calling protocol (emul_api.c). */
 int api_suite(void);
 
