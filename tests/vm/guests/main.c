@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -91,6 +92,23 @@ static void run_child(const struct test *t, int wfd, unsigned int limit)
 	_exit(0);
 }
 
+/* waitpid with a time limit; 1 when the child was reaped. */
+static int reap(pid_t pid, int *wst, unsigned int secs)
+{
+	unsigned int i;
+
+	for (i = 0; i < secs * 100; i++) {
+		pid_t r = waitpid(pid, wst, WNOHANG);
+
+		if (r == pid)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return 0;
+		usleep(10000);
+	}
+	return 0;
+}
+
 static int run_one(const struct test *t, unsigned int limit)
 {
 	char buf[600];
@@ -113,13 +131,38 @@ static int run_one(const struct test *t, unsigned int limit)
 		run_child(t, fds[1], limit);
 	}
 	close(fds[1]);
-	while (got < (ssize_t)sizeof(buf) - 1 &&
-	       (n = read(fds[0], buf + got, sizeof(buf) - 1 - got)) > 0)
-		got += n;
+	/* The child's alarm() normally ends it; this catches one stuck in the kernel. */
+	for (;;) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		int pr = poll(&pfd, 1, (limit + 30) * 1000);
+
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0) {
+			kill(pid, SIGKILL);
+			close(fds[0]);
+			if (!reap(pid, &wst, 30)) {
+				printf("FAIL guest/%s: hung, and still not dead 30 s after SIGKILL\n",
+				       t->name);
+				return T_FAIL;
+			}
+			printf("FAIL guest/%s: hung past its %u s limit (killed)\n", t->name, limit);
+			return T_FAIL;
+		}
+		n = read(fds[0], buf + got, sizeof(buf) - 1 - got);
+		if (n <= 0 || (got += n) >= (ssize_t)sizeof(buf) - 1)
+			break;
+	}
 	buf[got] = 0;
 	close(fds[0]);
-	while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
-		;
+	if (!reap(pid, &wst, limit + 30)) {
+		kill(pid, SIGKILL);
+		if (!reap(pid, &wst, 30)) {
+			printf("FAIL guest/%s: did not exit, and still not dead 30 s after SIGKILL\n",
+			       t->name);
+			return T_FAIL;
+		}
+	}
 	if (WIFSIGNALED(wst)) {
 		if (WTERMSIG(wst) == SIGALRM)
 			printf("FAIL guest/%s: did not finish within %u s\n", t->name, limit);
