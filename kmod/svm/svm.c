@@ -718,7 +718,7 @@ static void svm_exit_decode(struct okvm_vcpu *v, struct okvm_exit *x)
 /* Pick this vcpu's ASID on this CPU; returns the TLB_CONTROL value for the entry. */
 static u8 svm_asid(struct svm_vcpu *sv, struct svm_cpu *c, int cpu, bool flush)
 {
-	u8 tlb = TLB_FLUSH_NONE;
+	u8 tlb = VMCB_TLB_FLUSH_NONE;
 
 	if (!flush && sv->asid_cpu == cpu && sv->asid_gen == c->asid_gen)
 		return tlb;
@@ -726,7 +726,7 @@ static u8 svm_asid(struct svm_vcpu *sv, struct svm_cpu *c, int cpu, bool flush)
 		/* A new generation: every ASID of the old one may hold stale entries. */
 		c->asid_gen++;
 		c->next_asid = 1;
-		tlb = TLB_FLUSH_ALL;
+		tlb = VMCB_TLB_FLUSH_ALL;
 	}
 	sv->asid = c->next_asid++;
 	sv->asid_gen = c->asid_gen;
@@ -783,7 +783,7 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 					     test_and_clear_bit(OKVM_REQ_TLB_FLUSH, &v->requests) ||
 					     sv->last_cpu != cpu);
 	if (foreign)
-		vmcb->control.tlb_control = TLB_FLUSH_ALL;
+		vmcb->control.tlb_control = VMCB_TLB_FLUSH_ALL;
 	vmcb->control.asid = sv->asid;
 	vmcb->control.clean = 0;
 	sv->last_cpu = cpu;

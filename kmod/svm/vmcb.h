@@ -183,8 +183,8 @@ static_assert(offsetof(struct vmcb_save, last_excp_to) == 0x290);
 #define V_TPR_MASK		0xffULL
 #define V_INTR_MASKING		BIT_ULL(24)
 #define NP_ENABLE		BIT_ULL(0)
-#define TLB_FLUSH_NONE		0
-#define TLB_FLUSH_ALL		1
+#define VMCB_TLB_FLUSH_NONE	0
+#define VMCB_TLB_FLUSH_ALL	1
 
 /* EVENTINJ / EXITINTINFO */
 #define EV_VECTOR_MASK		0xffULL
