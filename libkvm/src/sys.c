@@ -243,7 +243,7 @@ static const struct feature features[LIBKVM_FEAT_COUNT] = {
 	{ "nmi", "KVM_CAP_USER_NMI", OKVM_CAP_USER_NMI,
 	  "libkvm_vcpu_nmi fails" },
 	{ "guest-debug", "KVM_CAP_SET_GUEST_DEBUG", OKVM_CAP_SET_GUEST_DEBUG,
-	  "libkvm_vcpu_set_guest_debug fails: no single-step or DEBUG exits" },
+	  "libkvm_vcpu_set_guest_debug fails: no single-step or debug exits" },
 	{ "tss-addr", "KVM_CAP_SET_TSS_ADDR", OKVM_CAP_SET_TSS_ADDR,
 	  "real-mode guests may not run on Intel CPUs without unrestricted guest" },
 };
