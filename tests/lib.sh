@@ -114,7 +114,7 @@ vm_build_okvm() {
 	# rsync keeps timestamps of unchanged files, so Kbuild rebuilds only what changed.
 	rsync -a --delete "$OKVM_TOP/VERSION" "$OKVM_TOP/include" "$src/" &&
 		rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' --exclude '*.mod*' \
-			"$OKVM_TOP/kmod/" "$src/kmod/" || die "cannot copy the module sources to $src"
+			--exclude /compat/gen "$OKVM_TOP/kmod/" "$src/kmod/" || die "cannot copy the module sources to $src"
 	note "building okvm.ko against $kdir"
 	# One build at a time per kernel; the copy keeps Kbuild's incremental state.
 	exec 9>"$src.lock"
