@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Debian chroots for the matrix and pkg tiers. Sourced after tests/lib.sh.
 #
-# $OKVM_CACHE/chroots/SUITE   debootstrap --variant=minbase plus the packages
+# $OKVM_CACHE/chroots/SUITE   mmdebstrap (or debootstrap) --variant=minbase plus the packages
 #                             the matrix needs (make, linux-headers-amd64)
 # $OKVM_CACHE/debs/SUITE      every .deb downloaded for SUITE (debootstrap's
 #                             cache and the chroots' apt archive)
@@ -51,7 +51,7 @@ chroot_apt() {
 }
 
 # chroot_get SUITE PACKAGE...: print the path of SUITE's cached chroot
-# (debootstrap --variant=minbase plus PACKAGEs), created once; after a day
+# (--variant=minbase plus PACKAGEs), created once; after a day
 # its lists are refreshed and PACKAGEs upgraded (new kernel ABI, new gcc).
 chroot_get() {
 	local suite=$1 dir=$OKVM_CHROOTS/$1 log=$OKVM_CHROOTS/$1.log
@@ -61,14 +61,37 @@ chroot_get() {
 		flock 9
 		if [ ! -f "$dir/.okvm-ready" ]; then
 			rm -rf "$dir.tmp"
-			note "debootstrap $suite with $* (log: $log)"
-			debootstrap --variant=minbase --cache-dir="$OKVM_CACHE/debs/$suite" \
-				--include="$(echo "$@" | tr ' ' ,)" \
-				"$suite" "$dir.tmp" "$OKVM_MIRROR" >"$log" 2>&1 ||
-				{ tail -n 5 "$log" >&2; exit 1; }
+			# mmdebstrap fetches with apt (pipelined downloads): about
+			# twice as fast as debootstrap on a cold cache here.
+			if command -v mmdebstrap >/dev/null; then
+				note "mmdebstrap $suite with $* (log: $log)"
+				mmdebstrap --variant=minbase --include="$(echo "$@" | tr ' ' ,)" \
+					--skip=cleanup/apt/lists \
+					--aptopt='Acquire::Check-Valid-Until "false"' \
+					--aptopt='APT::Install-Recommends "false"' \
+					--dpkgopt='path-exclude=/usr/share/doc/*' \
+					--dpkgopt='path-include=/usr/share/doc/*/copyright' \
+					--dpkgopt='path-exclude=/usr/share/locale/*' \
+					--dpkgopt='path-exclude=/usr/share/man/*' \
+					"$suite" "$dir.tmp" "$OKVM_MIRROR" >"$log" 2>&1 ||
+					{ tail -n 5 "$log" >&2; exit 1; }
+			else
+				note "debootstrap $suite with $* (log: $log)"
+				debootstrap --variant=minbase --cache-dir="$OKVM_CACHE/debs/$suite" \
+					--include="$(echo "$@" | tr ' ' ,)" \
+					"$suite" "$dir.tmp" "$OKVM_MIRROR" >"$log" 2>&1 ||
+					{ tail -n 5 "$log" >&2; exit 1; }
+				cat >"$dir.tmp/etc/dpkg/dpkg.cfg.d/90okvm" <<-EOF
+					path-exclude /usr/share/doc/*
+					path-include /usr/share/doc/*/copyright
+					path-exclude /usr/share/locale/*
+					path-exclude /usr/share/man/*
+				EOF
+				echo "deb $OKVM_MIRROR $suite main" >"$dir.tmp/etc/apt/sources.list"
+			fi
 			# sid's Release file may be past its Valid-Until when the
-			# mirror is a snapshot; recommends, translations and
-			# documentation only cost time here.
+			# mirror is a snapshot; recommends and translations only
+			# cost time here.
 			cat >"$dir.tmp/etc/apt/apt.conf.d/90okvm" <<-EOF
 				Acquire::Check-Valid-Until "false";
 				Acquire::Languages "none";
@@ -76,13 +99,6 @@ chroot_get() {
 				APT::Sandbox::User "root";
 				Dpkg::Use-Pty "false";
 			EOF
-			cat >"$dir.tmp/etc/dpkg/dpkg.cfg.d/90okvm" <<-EOF
-				path-exclude /usr/share/doc/*
-				path-include /usr/share/doc/*/copyright
-				path-exclude /usr/share/locale/*
-				path-exclude /usr/share/man/*
-			EOF
-			echo "deb $OKVM_MIRROR $suite main" >"$dir.tmp/etc/apt/sources.list"
 			chroot_exec "$dir.tmp" apt-get -q update >>"$log" 2>&1 ||
 				{ tail -n 5 "$log" >&2; exit 1; }
 			touch "$dir.tmp/.okvm-updated" "$dir.tmp/.okvm-ready"

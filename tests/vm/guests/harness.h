@@ -135,6 +135,7 @@ int expect_mem(struct vcpu *v, uint64_t gpa, uint64_t want, const char *when);
 int expect_mmio(struct vcpu *v, uint64_t gpa, const char *when);
 
 /* The test tables of each file. */
-extern const struct test modes_tests[], memory_tests[], thread_tests[], bad_tests[];
+extern const struct test modes_tests[], memory_tests[], thread_tests[], bad_tests[],
+	coexist_tests[];
 
 #endif
