@@ -25,6 +25,9 @@ long okvm_check_extension(struct okvm_vm *vm, long ext)
 	case OKVM_CAP_READONLY_MEM:
 	case OKVM_CAP_IMMEDIATE_EXIT:
 		return 1;
+	case OKVM_CAP_XSAVE:
+	case OKVM_CAP_XCRS:
+		return boot_cpu_has(X86_FEATURE_XSAVE);
 	case OKVM_CAP_NR_VCPUS:
 		return min_t(long, num_online_cpus(), OKVM_MAX_VCPUS);
 	case OKVM_CAP_MAX_VCPUS:

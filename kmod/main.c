@@ -51,6 +51,7 @@ static int __init okvm_init(void)
 	r = okvm_hv->init();
 	if (r)
 		return r;
+	okvm_fpu_caps_init();
 
 	okvm_misc.name = devname;
 	r = misc_register(&okvm_misc);

@@ -178,6 +178,7 @@ bool okvm_vcpu_enter_prepare(struct okvm_vcpu *vcpu);
 void okvm_vcpu_exit_done(struct okvm_vcpu *vcpu);
 void okvm_inject_ud(struct okvm_vcpu *vcpu);
 void okvm_inject_gp(struct okvm_vcpu *vcpu);
+void okvm_fpu_caps_init(void);
 
 /* mmu.c */
 int okvm_mmu_init(struct okvm_vm *vm);

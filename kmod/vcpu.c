@@ -10,6 +10,7 @@
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 #include <asm/fpu/types.h>
+#include <asm/fpu/api.h>
 
 #include "okvm.h"
 #include "hv.h"
@@ -586,6 +587,96 @@ static long okvm_set_sigmask(struct okvm_vcpu *v, struct okvm_signal_mask __user
 	return 0;
 }
 
+/* ---- FPU state: the vcpu's XSAVE image in standard (non-compacted) format ---- */
+
+#define FX_FCW		0
+#define FX_FSW		2
+#define FX_FTW		4
+#define FX_FOP		6
+#define FX_FIP		8
+#define FX_FDP		16
+#define FX_MXCSR	24
+#define FX_ST0		32
+#define FX_XMM0		160
+#define XS_HDR		512
+
+static u32 okvm_mxcsr_mask;
+
+/* The MXCSR bits this CPU accepts (FXSAVE's MXCSR_MASK, 0 meaning 0xffbf). */
+void okvm_fpu_caps_init(void)
+{
+	u8 *buf = kzalloc(512 + 16, GFP_KERNEL);
+	u8 *a;
+
+	okvm_mxcsr_mask = 0xffbf;
+	if (!buf)
+		return;
+	a = PTR_ALIGN(buf, 16);
+	kernel_fpu_begin();
+	asm volatile("fxsave64 (%0)" : : "r"(a) : "memory");
+	kernel_fpu_end();
+	if (*(u32 *)(a + 28))
+		okvm_mxcsr_mask = *(u32 *)(a + 28);
+	kfree(buf);
+}
+
+static void okvm_get_fpu(struct okvm_vcpu *v, struct okvm_fpu *f)
+{
+	u8 *a = v->fpu;
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < 8; i++)
+		memcpy(f->fpr[i], a + FX_ST0 + 16 * i, 16);
+	f->fcw = *(u16 *)(a + FX_FCW);
+	f->fsw = *(u16 *)(a + FX_FSW);
+	f->ftwx = a[FX_FTW];
+	f->last_opcode = *(u16 *)(a + FX_FOP);
+	f->last_ip = *(u64 *)(a + FX_FIP);
+	f->last_dp = *(u64 *)(a + FX_FDP);
+	memcpy(f->xmm, a + FX_XMM0, sizeof(f->xmm));
+	f->mxcsr = *(u32 *)(a + FX_MXCSR);
+}
+
+static int okvm_set_fpu(struct okvm_vcpu *v, const struct okvm_fpu *f)
+{
+	u8 *a = v->fpu;
+	int i;
+
+	/* XRSTOR faults on reserved MXCSR bits: refuse them here. */
+	if (f->mxcsr & ~okvm_mxcsr_mask)
+		return -EINVAL;
+	for (i = 0; i < 8; i++)
+		memcpy(a + FX_ST0 + 16 * i, f->fpr[i], 16);
+	*(u16 *)(a + FX_FCW) = f->fcw;
+	*(u16 *)(a + FX_FSW) = f->fsw;
+	a[FX_FTW] = f->ftwx;
+	*(u16 *)(a + FX_FOP) = f->last_opcode;
+	*(u64 *)(a + FX_FIP) = f->last_ip;
+	*(u64 *)(a + FX_FDP) = f->last_dp;
+	memcpy(a + FX_XMM0, f->xmm, sizeof(f->xmm));
+	*(u32 *)(a + FX_MXCSR) = f->mxcsr;
+	/* The x87 and SSE components now hold real values, not the init state. */
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		*(u64 *)(a + XS_HDR) |= XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
+	return 0;
+}
+
+static int okvm_set_xsave(struct okvm_vcpu *v, const u8 *img)
+{
+	u64 bv = *(const u64 *)(img + XS_HDR);
+	u32 mxcsr = *(const u32 *)(img + FX_MXCSR);
+
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		return -EINVAL;
+	/* Only what XRSTOR accepts: known components, standard format, zero reserved header. */
+	if ((bv & ~okvm_guest_xcr0_mask()) || (mxcsr & ~okvm_mxcsr_mask) ||
+	    memchr_inv(img + XS_HDR + 8, 0, 56))
+		return -EINVAL;
+	memcpy(v->fpu, img, 4096);
+	return 0;
+}
+
 static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void __user *argp,
 				   unsigned long arg)
 {
@@ -667,6 +758,69 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 	}
 	case OKVM_SET_SIGNAL_MASK:
 		return okvm_set_sigmask(v, argp);
+	case OKVM_GET_FPU: {
+		struct okvm_fpu f;
+
+		okvm_get_fpu(v, &f);
+		return copy_to_user(argp, &f, sizeof(f)) ? -EFAULT : 0;
+	}
+	case OKVM_SET_FPU: {
+		struct okvm_fpu f;
+
+		if (copy_from_user(&f, argp, sizeof(f)))
+			return -EFAULT;
+		return okvm_set_fpu(v, &f);
+	}
+	case OKVM_GET_XSAVE:
+		if (!boot_cpu_has(X86_FEATURE_XSAVE))
+			return -ENOTTY;
+		return copy_to_user(argp, v->fpu, 4096) ? -EFAULT : 0;
+	case OKVM_SET_XSAVE: {
+		u8 *img;
+		long r;
+
+		if (!boot_cpu_has(X86_FEATURE_XSAVE))
+			return -ENOTTY;
+		img = memdup_user(argp, 4096);
+		if (IS_ERR(img))
+			return PTR_ERR(img);
+		r = okvm_set_xsave(v, img);
+		kfree(img);
+		return r;
+	}
+	case OKVM_GET_XCRS: {
+		struct okvm_xcrs x;
+
+		if (!boot_cpu_has(X86_FEATURE_XSAVE))
+			return -ENOTTY;
+		memset(&x, 0, sizeof(x));
+		x.nr_xcrs = 1;
+		x.xcrs[0].xcr = 0;
+		x.xcrs[0].value = v->xcr0;
+		return copy_to_user(argp, &x, sizeof(x)) ? -EFAULT : 0;
+	}
+	case OKVM_SET_XCRS: {
+		struct okvm_xcrs x;
+		u32 i;
+
+		if (!boot_cpu_has(X86_FEATURE_XSAVE))
+			return -ENOTTY;
+		if (copy_from_user(&x, argp, sizeof(x)))
+			return -EFAULT;
+		if (x.nr_xcrs > OKVM_MAX_XCRS || x.flags)
+			return -EINVAL;
+		for (i = 0; i < x.nr_xcrs; i++) {
+			u64 val = x.xcrs[i].value;
+
+			if (x.xcrs[i].xcr != 0 || (val & ~okvm_guest_xcr0_mask()) ||
+			    !(val & XFEATURE_MASK_FP) ||
+			    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)))
+				return -EINVAL;
+		}
+		for (i = 0; i < x.nr_xcrs; i++)
+			v->xcr0 = x.xcrs[i].value;
+		return 0;
+	}
 	default:
 		return -ENOTTY;
 	}

@@ -778,6 +778,8 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	foreign = !own_svme || hsave_pa != my_hsave;
 	if (hsave_pa != my_hsave)
 		wrmsrq(MSR_VM_HSAVE_PA, my_hsave);
+	if (!own_svme)
+		pr_info_once("okvm: SVM is in use by another hypervisor; sharing it (its EFER.SVME and host save area are kept, all ASIDs flushed on entry)\n");
 
 	vmcb->control.tlb_control = svm_asid(sv, c, cpu,
 					     test_and_clear_bit(OKVM_REQ_TLB_FLUSH, &v->requests) ||
