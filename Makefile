@@ -11,7 +11,7 @@ DESTDIR ?=
 HAVE_LIBKVM := $(wildcard libkvm/Makefile)
 HAVE_KMOD := $(wildcard kmod/Makefile)
 
-.PHONY: all libkvm kmod deps check vm-test vm-shell demo install clean help
+.PHONY: all libkvm kmod deps check vm-test vm-shell demo bench install clean help
 
 all: $(if $(HAVE_LIBKVM),libkvm) $(if $(HAVE_KMOD),kmod)
 
@@ -39,6 +39,9 @@ vm-shell: deps
 demo: deps
 	@bash tests/vm/demo $(if $(REF),--ref $(REF))
 
+bench: deps
+	@bash tests/bench/run $(if $(ROUNDS),--rounds $(ROUNDS))
+
 install:
 	$(if $(HAVE_LIBKVM),$(MAKE) -C libkvm install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR))
 
@@ -53,4 +56,5 @@ help:
 	@echo "make demo        boot the test kernel in QEMU, load okvm.ko, run the greeting guest"
 	@echo "make vm-test     run the vm tier against okvm.ko (REF=kvm: against the in-tree kvm_amd)"
 	@echo "make vm-shell    a shell in the test guest with the module loaded (REF=kvm for kvm_amd)"
+	@echo "make bench       okvm.ko against the in-tree kvm_amd in the test guest, 5 rounds (ROUNDS=N)"
 	@echo "make install     install libkvm (PREFIX, DESTDIR)"
