@@ -60,6 +60,7 @@ chroot_get() {
 	(
 		flock 9
 		if [ ! -f "$dir/.okvm-ready" ]; then
+			chroot_umount_all "$dir.tmp"
 			rm -rf "$dir.tmp"
 			# mmdebstrap fetches with apt (pipelined downloads): about
 			# twice as fast as debootstrap on a cold cache here.
@@ -115,11 +116,22 @@ chroot_get() {
 	echo "$dir"
 }
 
+# Unmount whatever an interrupted run left mounted below DIR, so that
+# rm -rf does not reach into /proc or the shared apt archive.
+chroot_umount_all() {
+	local m
+	awk -v d="$(realpath -m "$1")/" 'index($2 "/", d) == 1 { print $2 }' /proc/mounts |
+		sort -r | while read -r m; do umount -l "$m"; done
+}
+
 # chroot_copy SRC DST: a private copy of a cached chroot, without the
-# matrix tier's build directory.
+# matrix tier's build directories. SRC may be in use by another run (its
+# /proc and apt archive mounted): those are left out.
 chroot_copy() {
+	chroot_umount_all "$2"
 	rm -rf "$2" && mkdir -p "$(dirname "$2")" &&
-		rsync -a --exclude /build --exclude /.okvm-ready "$1/" "$2/"
+		rsync -a --exclude /build --exclude /.okvm-ready --exclude '/proc/*' \
+			--exclude '/var/cache/apt/archives/*' "$1/" "$2/"
 }
 
 # The newest kernel headers in a root: "RELEASE" like 6.12.107+deb13-amd64.
