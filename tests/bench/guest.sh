@@ -24,7 +24,7 @@ measure() {	# measure ROUND DEVICE MODULES...
 	unload_all || { echo "BENCH-ERROR $round $dev: cannot unload the modules"; return; }
 	load "$@" || { echo "BENCH-ERROR $round $dev: cannot load $*"; unload_all; return; }
 	/tests/okvm-bench $q $dev all 2>/tmp/err | sed "s/^BENCH /BENCH $round /"
-	sed "s/^/BENCH-ERROR $round $dev: /" /tmp/err
+	sed "s|^|BENCH-ERROR $round $dev: |" /tmp/err
 	unload_all || echo "BENCH-ERROR $round $dev: cannot unload $*"
 }
 
