@@ -19,11 +19,11 @@ void okvm_vm_put(struct okvm_vm *vm)
 
 	if (!refcount_dec_and_test(&vm->users))
 		return;
-	for (i = 0; i < vm->nr_vcpus; i++)
-		okvm_vcpu_free(vm->vcpus[i]);
-	/* No vcpu runs and no notifier callback is in flight after this. */
+	/* First the notifier: its callbacks walk vcpus[]; none is in flight after this. */
 	if (vm->mn_registered)
 		mmu_notifier_unregister(&vm->mn, vm->mm);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		okvm_vcpu_free(vm->vcpus[i]);
 	okvm_mmu_destroy(vm);
 	for (i = 0; i < OKVM_MAX_SLOTS; i++)
 		kvfree(vm->slots[i].dirty);

@@ -520,7 +520,7 @@ static int svm_vcpu_init(struct okvm_vcpu *v)
 	c->intercept_exc = BIT(1) | BIT(17) | BIT(18);	/* #DB, #AC (no microcode loops), #MC */
 	c->intercept_misc1 = INT1_INTR | INT1_NMI | INT1_SMI | INT1_INIT | INT1_RDPMC | INT1_CPUID |
 			     INT1_RSM | INT1_INVD | INT1_HLT | INT1_INVLPGA | INT1_IOIO | INT1_MSR |
-			     INT1_TASKSW | INT1_FERR | INT1_SHUTDOWN;
+			     INT1_TASKSW | INT1_SHUTDOWN;
 	c->intercept_misc2 = INT2_VMRUN | INT2_VMMCALL | INT2_VMLOAD | INT2_VMSAVE | INT2_STGI |
 			     INT2_CLGI | INT2_SKINIT | INT2_RDTSCP | INT2_WBINVD | INT2_MONITOR |
 			     INT2_MWAIT | INT2_MWAIT_C | INT2_XSETBV | INT2_RDPRU;
@@ -612,7 +612,6 @@ static void svm_exit_decode(struct okvm_vcpu *v, struct okvm_exit *x)
 	case EXIT_NMI:
 	case EXIT_SMI:
 	case EXIT_INIT:
-	case EXIT_FERR_FREEZE:
 		/* The host took (or takes right now) what it wanted. */
 		x->kind = OKVM_X_NONE;
 		break;
@@ -758,10 +757,10 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	cpu = smp_processor_id();
 	c = this_cpu_ptr(&svm_cpus);
 	if (!READ_ONCE(c->ready) || !okvm_vcpu_enter_prepare(v)) {
-		local_irq_enable();
 		svm_fpu_save(v);
 		if (pkeys)
 			wrpkru(pkru);
+		local_irq_enable();
 		kernel_fpu_end();
 		x->kind = OKVM_X_INTR;
 		return;
@@ -810,11 +809,12 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	if (own_svme)
 		wrmsrq(MSR_EFER, efer);
 
-	okvm_vcpu_exit_done(v);
-	local_irq_enable();
+	/* No guest register state is left when interrupts come back. */
 	svm_fpu_save(v);
 	if (pkeys && rdpkru() != pkru)
 		wrpkru(pkru);
+	okvm_vcpu_exit_done(v);
+	local_irq_enable();
 	kernel_fpu_end();
 
 	v->regs[OKVM_RAX] = vmcb->save.rax;
