@@ -14,6 +14,7 @@
  * <linux/kvm.h>); the "libkvm" row goes through libkvm's run loop.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,27 @@ static char why[512];
 static double seconds = 1.0;
 static uint64_t big_size = 256ULL << 20;	/* 1 GiB: ~1 min per touch under TCG */
 static int quick;
+
+/*
+ * A row that takes longer than this is stopped: SIGALRM makes a KVM_RUN that
+ * never comes back to userspace return EINTR, and the row fails saying so.
+ */
+#define ROW_LIMIT	120
+static volatile sig_atomic_t timed_out;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+}
+
+static int run_failed(void)
+{
+	if (errno == EINTR && timed_out)
+		return fail("KVM_RUN did not come back within %d s (stopped by SIGALRM)",
+			    ROW_LIMIT);
+	return fail("KVM_RUN: %s", strerror(errno));
+}
 
 /* vm.c reports failures through these. */
 int fail(const char *fmt, ...)
@@ -98,7 +120,7 @@ static int bench_vm(struct vm *vm, struct vcpu *v, uint64_t entry, int longmode)
 static int run_io(struct vcpu *v)
 {
 	if (ioctl(v->fd, KVM_RUN, 0) < 0)
-		return fail("KVM_RUN: %s", strerror(errno));
+		return run_failed();
 	if (v->run->exit_reason != KVM_EXIT_IO || v->run->io.port != BENCH_PORT)
 		return fail("unexpected exit %s", exit_desc(v));
 	return 0;
@@ -121,7 +143,7 @@ static int row_exit_loop(double *ns, uint64_t entry, int longmode, uint32_t reas
 	t0 = now();
 	for (t = t0; !r && t - t0 < seconds; n++) {
 		if (ioctl(v.fd, KVM_RUN, 0) < 0)
-			r = fail("KVM_RUN: %s", strerror(errno));
+			r = run_failed();
 		else if (v.run->exit_reason != reason)
 			r = fail("unexpected exit %s", exit_desc(&v));
 		if ((n & 63) == 0)
@@ -516,6 +538,7 @@ int main(int argc, char **argv)
 	want = argv[2];
 	if (argc == 4)
 		seconds = atof(argv[3]);
+	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = on_alarm }, NULL);
 	kvm_sys = open(kvm_device, O_RDWR | O_CLOEXEC);
 	if (kvm_sys < 0) {
 		fprintf(stderr, "okvm-bench: %s: %s\n", kvm_device, strerror(errno));
@@ -534,11 +557,15 @@ int main(int argc, char **argv)
 			continue;
 		}
 		why[0] = 0;
+		timed_out = 0;
+		alarm(ROW_LIMIT);
 		r = row->fn(&val);
+		alarm(0);
 		if (r == T_SKIP) {
 			printf("BENCH %s %s n/a (%s)\n", row->name, kvm_device, why);
 		} else if (r) {
-			fprintf(stderr, "okvm-bench: %s on %s: %s\n", row->name, kvm_device, why);
+			fprintf(stderr, "okvm-bench: %s on %s: %s%s\n", row->name, kvm_device, why,
+				timed_out ? " (the row ran out of its time limit)" : "");
 			bad = 1;
 		} else {
 			printf("BENCH %s %s %.6g %s\n", row->name, kvm_device, val, row->unit);
