@@ -677,6 +677,117 @@ static int okvm_set_xsave(struct okvm_vcpu *v, const u8 *img)
 	return 0;
 }
 
+static noinline_for_stack long okvm_ioctl_get_regs(struct okvm_vcpu *v, void __user *argp)
+{
+	struct okvm_regs r;
+
+	memset(&r, 0, sizeof(r));
+	okvm_get_regs(v, &r);
+	return copy_to_user(argp, &r, sizeof(r)) ? -EFAULT : 0;
+}
+
+static noinline_for_stack long okvm_ioctl_set_regs(struct okvm_vcpu *v, void __user *argp)
+{
+	struct okvm_regs r;
+
+	if (copy_from_user(&r, argp, sizeof(r)))
+		return -EFAULT;
+	okvm_set_regs(v, &r);
+	return 0;
+}
+
+static noinline_for_stack long okvm_ioctl_get_sregs(struct okvm_vcpu *v, void __user *argp)
+{
+	struct okvm_sregs s;
+
+	memset(&s, 0, sizeof(s));
+	okvm_hv->get_sregs(v, &s);
+	s.apic_base = v->apic_base;
+	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+static noinline_for_stack long okvm_ioctl_set_sregs(struct okvm_vcpu *v, void __user *argp)
+{
+	struct okvm_sregs s;
+
+	if (copy_from_user(&s, argp, sizeof(s)))
+		return -EFAULT;
+	return okvm_set_sregs(v, &s);
+}
+
+static noinline_for_stack long okvm_ioctl_translate(struct okvm_vcpu *v, void __user *argp)
+{
+	struct okvm_translation t;
+	u64 gpa;
+
+	if (copy_from_user(&t, argp, sizeof(t)))
+		return -EFAULT;
+	if (okvm_gva_to_gpa(v, t.linear_address, false, &gpa)) {
+		t.physical_address = (u64)-1;
+		t.valid = 0;
+	} else {
+		t.physical_address = gpa;
+		t.valid = 1;
+	}
+	t.writeable = 1;
+	t.usermode = 0;
+	return copy_to_user(argp, &t, sizeof(t)) ? -EFAULT : 0;
+}
+
+static noinline_for_stack long okvm_ioctl_get_fpu(struct okvm_vcpu *v, void __user *argp)
+{
+	struct okvm_fpu f;
+
+	okvm_get_fpu(v, &f);
+	return copy_to_user(argp, &f, sizeof(f)) ? -EFAULT : 0;
+}
+
+static noinline_for_stack long okvm_ioctl_set_fpu(struct okvm_vcpu *v, void __user *argp)
+{
+	struct okvm_fpu f;
+
+	if (copy_from_user(&f, argp, sizeof(f)))
+		return -EFAULT;
+	return okvm_set_fpu(v, &f);
+}
+
+static noinline_for_stack long okvm_ioctl_get_xcrs(struct okvm_vcpu *v, void __user *argp)
+{
+	struct okvm_xcrs x;
+
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		return -ENOTTY;
+	memset(&x, 0, sizeof(x));
+	x.nr_xcrs = 1;
+	x.xcrs[0].xcr = 0;
+	x.xcrs[0].value = v->xcr0;
+	return copy_to_user(argp, &x, sizeof(x)) ? -EFAULT : 0;
+}
+
+static noinline_for_stack long okvm_ioctl_set_xcrs(struct okvm_vcpu *v, void __user *argp)
+{
+	struct okvm_xcrs x;
+	u32 i;
+
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		return -ENOTTY;
+	if (copy_from_user(&x, argp, sizeof(x)))
+		return -EFAULT;
+	if (x.nr_xcrs > OKVM_MAX_XCRS || x.flags)
+		return -EINVAL;
+	for (i = 0; i < x.nr_xcrs; i++) {
+		u64 val = x.xcrs[i].value;
+
+		if (x.xcrs[i].xcr != 0 || (val & ~okvm_guest_xcr0_mask()) ||
+		    !(val & XFEATURE_MASK_FP) ||
+		    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)))
+			return -EINVAL;
+	}
+	for (i = 0; i < x.nr_xcrs; i++)
+		v->xcr0 = x.xcrs[i].value;
+	return 0;
+}
+
 static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void __user *argp,
 				   unsigned long arg)
 {
@@ -685,36 +796,14 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 		if (arg)
 			return -EINVAL;
 		return okvm_vcpu_run(v);
-	case OKVM_GET_REGS: {
-		struct okvm_regs r;
-
-		memset(&r, 0, sizeof(r));
-		okvm_get_regs(v, &r);
-		return copy_to_user(argp, &r, sizeof(r)) ? -EFAULT : 0;
-	}
-	case OKVM_SET_REGS: {
-		struct okvm_regs r;
-
-		if (copy_from_user(&r, argp, sizeof(r)))
-			return -EFAULT;
-		okvm_set_regs(v, &r);
-		return 0;
-	}
-	case OKVM_GET_SREGS: {
-		struct okvm_sregs s;
-
-		memset(&s, 0, sizeof(s));
-		okvm_hv->get_sregs(v, &s);
-		s.apic_base = v->apic_base;
-		return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
-	}
-	case OKVM_SET_SREGS: {
-		struct okvm_sregs s;
-
-		if (copy_from_user(&s, argp, sizeof(s)))
-			return -EFAULT;
-		return okvm_set_sregs(v, &s);
-	}
+	case OKVM_GET_REGS:
+		return okvm_ioctl_get_regs(v, argp);
+	case OKVM_SET_REGS:
+		return okvm_ioctl_set_regs(v, argp);
+	case OKVM_GET_SREGS:
+		return okvm_ioctl_get_sregs(v, argp);
+	case OKVM_SET_SREGS:
+		return okvm_ioctl_set_sregs(v, argp);
 	case OKVM_GET_MSRS:
 		return okvm_msrs_io(v, argp, false);
 	case OKVM_SET_MSRS:
@@ -739,38 +828,14 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 		v->mp_state = mp.mp_state;
 		return 0;
 	}
-	case OKVM_TRANSLATE: {
-		struct okvm_translation t;
-		u64 gpa;
-
-		if (copy_from_user(&t, argp, sizeof(t)))
-			return -EFAULT;
-		if (okvm_gva_to_gpa(v, t.linear_address, false, &gpa)) {
-			t.physical_address = (u64)-1;
-			t.valid = 0;
-		} else {
-			t.physical_address = gpa;
-			t.valid = 1;
-		}
-		t.writeable = 1;
-		t.usermode = 0;
-		return copy_to_user(argp, &t, sizeof(t)) ? -EFAULT : 0;
-	}
+	case OKVM_TRANSLATE:
+		return okvm_ioctl_translate(v, argp);
 	case OKVM_SET_SIGNAL_MASK:
 		return okvm_set_sigmask(v, argp);
-	case OKVM_GET_FPU: {
-		struct okvm_fpu f;
-
-		okvm_get_fpu(v, &f);
-		return copy_to_user(argp, &f, sizeof(f)) ? -EFAULT : 0;
-	}
-	case OKVM_SET_FPU: {
-		struct okvm_fpu f;
-
-		if (copy_from_user(&f, argp, sizeof(f)))
-			return -EFAULT;
-		return okvm_set_fpu(v, &f);
-	}
+	case OKVM_GET_FPU:
+		return okvm_ioctl_get_fpu(v, argp);
+	case OKVM_SET_FPU:
+		return okvm_ioctl_set_fpu(v, argp);
 	case OKVM_GET_XSAVE:
 		if (!boot_cpu_has(X86_FEATURE_XSAVE))
 			return -ENOTTY;
@@ -788,39 +853,10 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 		kfree(img);
 		return r;
 	}
-	case OKVM_GET_XCRS: {
-		struct okvm_xcrs x;
-
-		if (!boot_cpu_has(X86_FEATURE_XSAVE))
-			return -ENOTTY;
-		memset(&x, 0, sizeof(x));
-		x.nr_xcrs = 1;
-		x.xcrs[0].xcr = 0;
-		x.xcrs[0].value = v->xcr0;
-		return copy_to_user(argp, &x, sizeof(x)) ? -EFAULT : 0;
-	}
-	case OKVM_SET_XCRS: {
-		struct okvm_xcrs x;
-		u32 i;
-
-		if (!boot_cpu_has(X86_FEATURE_XSAVE))
-			return -ENOTTY;
-		if (copy_from_user(&x, argp, sizeof(x)))
-			return -EFAULT;
-		if (x.nr_xcrs > OKVM_MAX_XCRS || x.flags)
-			return -EINVAL;
-		for (i = 0; i < x.nr_xcrs; i++) {
-			u64 val = x.xcrs[i].value;
-
-			if (x.xcrs[i].xcr != 0 || (val & ~okvm_guest_xcr0_mask()) ||
-			    !(val & XFEATURE_MASK_FP) ||
-			    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)))
-				return -EINVAL;
-		}
-		for (i = 0; i < x.nr_xcrs; i++)
-			v->xcr0 = x.xcrs[i].value;
-		return 0;
-	}
+	case OKVM_GET_XCRS:
+		return okvm_ioctl_get_xcrs(v, argp);
+	case OKVM_SET_XCRS:
+		return okvm_ioctl_set_xcrs(v, argp);
 	default:
 		return -ENOTTY;
 	}
