@@ -17,7 +17,8 @@ const struct okvm_hv_ops *okvm_hv;
 static struct miscdevice okvm_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.fops = &okvm_dev_fops,
-	.mode = 0666,
+	/* Root only until udev applies the packaged rule (0660, group kvm). */
+	.mode = 0600,
 };
 
 static int __init okvm_init(void)
