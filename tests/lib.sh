@@ -164,8 +164,8 @@ vm_stage_kvm_modules() {
 # The rest of the initramfs: the payload and an init that loads $loadlist, checks $device,
 # then gives a shell ($shell), runs a command ($cmd) or every payload program; written to
 # $initrd, compressed with $compress (a command reading stdin). Optional shell code:
-# $prelude runs before the modules load; $gate runs before the payload, which is skipped
-# (OKVM-VM-GATE-CLOSED) when the gate fails.
+# $prelude runs (sourced: it may call drain) before the modules load; $gate runs before
+# the payload, which is skipped (OKVM-VM-GATE-CLOSED) when the gate fails.
 vm_initramfs() {
 	local unloadlist
 	[ -n "${prelude:-}" ] && printf '%s\n' "$prelude" >"$r/prelude"
@@ -187,11 +187,14 @@ if [ -e /sys/kernel/debug ] && mount -t debugfs none /sys/kernel/debug 2>/dev/nu
 	echo clear > /sys/kernel/debug/kmemleak
 fi
 export OKVM_DEVICE=$device LIBKVM_DEVICE=$device PATH=/bin:/tests:/demo
-${prelude:+sh /prelude}
+# Wait until the console has sent what user space wrote: a slow (emulated) UART would
+# lose the last lines at power-off. stty applies the unchanged settings after a drain.
+drain() { stty -F /dev/console "\$(stty -F /dev/console -g)" 2>/dev/null; }
+${prelude:+. /prelude}
 for m in $loadlist; do
-	insmod /modules/\$m.ko || { echo "OKVM-VM-LOAD-FAILED \$m"; poweroff -f; }
+	insmod /modules/\$m.ko || { echo "OKVM-VM-LOAD-FAILED \$m"; drain; poweroff -f; }
 done
-[ -c $device ] || { echo "OKVM-VM-LOAD-FAILED no $device"; poweroff -f; }
+[ -c $device ] || { echo "OKVM-VM-LOAD-FAILED no $device"; drain; poweroff -f; }
 # The in-tree KVM beside okvm (loaded with --also kvm, or built in): coexistence tests use it.
 [ $device = /dev/okvm ] && [ -c /dev/kvm ] && export OKVM_REF_DEVICE=/dev/kvm
 echo "OKVM-VM-READY \$(uname -r)"
@@ -239,6 +242,7 @@ if [ -e /sys/kernel/debug/kmemleak ]; then
 	[ "$n" = 0 ] || head -40 /sys/kernel/debug/kmemleak
 fi
 echo "OKVM-VM-DONE"
+drain
 poweroff -f
 EOF
 	unloadlist=$(echo $loadlist | tr ' ' '\n' | tac | tr '\n' ' ')
