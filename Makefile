@@ -11,7 +11,7 @@ DESTDIR ?=
 HAVE_LIBKVM := $(wildcard libkvm/Makefile)
 HAVE_KMOD := $(wildcard kmod/Makefile)
 
-.PHONY: all libkvm kmod deps check vm-test vm-shell demo bench install clean help
+.PHONY: all libkvm kmod deps check vm-test vmx-test vm-shell demo bench install clean help
 
 all: $(if $(HAVE_LIBKVM),libkvm) $(if $(HAVE_KMOD),kmod)
 
@@ -31,6 +31,9 @@ check: deps
 
 vm-test: deps
 	@bash tests/check $(if $(REF),vm-$(REF),vm-okvm)
+
+vmx-test: deps
+	@bash tests/check vmx
 
 vm-shell: deps
 	@bash tests/vm/payload
@@ -55,6 +58,7 @@ help:
 	@echo "make check       install what is missing, build, run every test tier (TIERS='vm-okvm ...' for some)"
 	@echo "make demo        boot the test kernel in QEMU, load okvm.ko, run the greeting guest"
 	@echo "make vm-test     run the vm tier against okvm.ko (REF=kvm: against the in-tree kvm_amd)"
+	@echo "make vmx-test    the vmx tier in Bochs (Intel VMX): okvm and kvm_intel"
 	@echo "make vm-shell    a shell in the test guest with the module loaded (REF=kvm for kvm_amd)"
 	@echo "make bench       okvm.ko against the in-tree kvm_amd in the test guest, 5 rounds (ROUNDS=N)"
 	@echo "make install     install libkvm (PREFIX, DESTDIR)"
