@@ -24,6 +24,9 @@ long okvm_check_extension(struct okvm_vm *vm, long ext)
 	case OKVM_CAP_INTERNAL_ERROR_DATA:
 	case OKVM_CAP_READONLY_MEM:
 	case OKVM_CAP_IMMEDIATE_EXIT:
+	case OKVM_CAP_VCPU_EVENTS:
+	case OKVM_CAP_INTR_SHADOW:
+	case OKVM_CAP_DEBUGREGS:
 		return 1;
 	case OKVM_CAP_XSAVE:
 	case OKVM_CAP_XCRS:

@@ -13,6 +13,19 @@ struct okvm_exit;
 struct okvm_segment;
 struct okvm_sregs;
 
+/* One event for the backend to deliver at the next guest entry. */
+enum { OKVM_EV_INTR, OKVM_EV_NMI, OKVM_EV_EXC, OKVM_EV_SOFT_INTR, OKVM_EV_SOFT_EXC };
+
+struct okvm_event {
+	u8 type;		/* OKVM_EV_* */
+	u8 vector;
+	u8 insn_len;		/* soft events: length of the INTn/INT3/INTO (VMX needs it) */
+	bool has_error;
+	u32 error;
+	bool has_payload;	/* #PF: new CR2; #DB: DR6 bits to set */
+	u64 payload;
+};
+
 struct okvm_hv_ops {
 	const char *name;
 	/* Check the CPU; fill @feat with a short feature list. -ENODEV (with a message) if unusable. */
@@ -38,7 +51,23 @@ struct okvm_hv_ops {
 	/* MSRs whose home is the hardware structure; -ENOENT if not one of them. */
 	int (*get_msr)(struct okvm_vcpu *vcpu, u32 index, u64 *value);
 	int (*set_msr)(struct okvm_vcpu *vcpu, u32 index, u64 value);
-	void (*inject_exception)(struct okvm_vcpu *vcpu, int vector, bool has_error, u32 error);
+	/* Control register writes the emulator and kvm_run->cr8 need (2 and 8 only). */
+	void (*set_cr)(struct okvm_vcpu *vcpu, int cr, u64 value);
+
+	/*
+	 * Events. Generic code decides what to deliver and when; the backend programs one
+	 * event for the next entry, and reports in okvm_exit.intinfo an event whose delivery
+	 * an exit interrupted (generic code queues it again).
+	 */
+	void (*inject_event)(struct okvm_vcpu *vcpu, const struct okvm_event *ev);
+	/* Exit (OKVM_X_IRQ_WINDOW / OKVM_X_NMI_WINDOW) once the guest can take one. */
+	void (*set_windows)(struct okvm_vcpu *vcpu, bool irq, bool nmi);
+	/* The STI / MOV SS shadow as OKVM_X86_SHADOW_INT_* bits. */
+	u32 (*get_interrupt_shadow)(struct okvm_vcpu *vcpu);
+	void (*set_interrupt_shadow)(struct okvm_vcpu *vcpu, u32 shadow);
+	/* NMIs blocked (between NMI delivery and IRET). */
+	bool (*get_nmi_mask)(struct okvm_vcpu *vcpu);
+	void (*set_nmi_mask)(struct okvm_vcpu *vcpu, bool masked);
 };
 
 extern const struct okvm_hv_ops svm_hv_ops;

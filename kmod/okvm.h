@@ -11,6 +11,7 @@
 #include <linux/signal.h>
 #include <okvm/kvm.h>
 #include "compat/compat.h"
+#include "hv.h"
 
 #define OKVM_MAX_VCPUS		64
 #define OKVM_MAX_VCPU_ID	1024
@@ -42,6 +43,7 @@ struct okvm_memslot {
 };
 
 struct okvm_vcpu;
+struct okvm_emul;
 
 struct okvm_vm {
 	refcount_t users;		/* the VM fd and every vcpu fd */
@@ -77,6 +79,8 @@ enum okvm_exit_kind {
 	OKVM_X_SHUTDOWN,
 	OKVM_X_FAIL_ENTRY,
 	OKVM_X_INTR,		/* a host event wants us out: signal, resched, request */
+	OKVM_X_IRQ_WINDOW,	/* the guest can take an interrupt now (set_windows) */
+	OKVM_X_NMI_WINDOW,	/* the guest can take an NMI now (set_windows) */
 	OKVM_X_UNEXPECTED,
 };
 
@@ -96,6 +100,9 @@ struct okvm_exit {
 		u64 gpa;
 		bool write, fetch;
 	} npf;
+	/* An event whose delivery the exit interrupted (see okvm_hv_ops.inject_event). */
+	bool intinfo_valid;
+	struct okvm_event intinfo;
 };
 
 /* An I/O or MMIO access that waits for userspace. */
@@ -144,6 +151,20 @@ struct okvm_vcpu {
 	u64 dr[4], dr6, dr7;
 	u32 mp_state;
 	struct okvm_pending pend;
+	struct okvm_emul *emul;		/* the instruction in emulation (MMIO) */
+
+	/* Events for the guest, as KVM_GET/SET_VCPU_EVENTS describe them. */
+	struct {
+		bool pending, injected, has_error, has_payload;
+		u8 vector;
+		u32 error;
+		u64 payload;
+	} exc;
+	struct {
+		bool injected, soft;
+		u8 vector, insn_len;
+	} irq;
+	bool nmi_pending, nmi_injected;
 
 	bool sigmask_set;
 	sigset_t sigmask;
@@ -176,8 +197,12 @@ int okvm_vcpu_create(struct okvm_vm *vm, u32 id);
 void okvm_vcpu_free(struct okvm_vcpu *vcpu);
 bool okvm_vcpu_enter_prepare(struct okvm_vcpu *vcpu);
 void okvm_vcpu_exit_done(struct okvm_vcpu *vcpu);
+void okvm_queue_exception(struct okvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);
+void okvm_queue_exception_payload(struct okvm_vcpu *vcpu, u8 vector, bool has_error, u32 error,
+				  u64 payload);
 void okvm_inject_ud(struct okvm_vcpu *vcpu);
 void okvm_inject_gp(struct okvm_vcpu *vcpu);
+void okvm_vcpu_skip(struct okvm_vcpu *vcpu, u64 next_rip);
 void okvm_fpu_caps_init(void);
 
 /* mmu.c */
@@ -188,14 +213,16 @@ int okvm_mmu_fault(struct okvm_vcpu *vcpu, u64 gpa, bool write, bool *mmio);
 void okvm_mmu_cache_free(struct okvm_vcpu *vcpu);
 phys_addr_t okvm_mmu_root(struct okvm_vm *vm);
 
-/* x86/mmio.c (guest page walks, the MOV decoder for MMIO exits) */
-int okvm_gva_to_gpa(struct okvm_vcpu *vcpu, u64 gva, bool write, u64 *gpa);
-int okvm_read_gva(struct okvm_vcpu *vcpu, u64 gva, void *buf, unsigned int len);
-int okvm_write_gva(struct okvm_vcpu *vcpu, u64 gva, const void *buf, unsigned int len);
-int okvm_emulate_mmio(struct okvm_vcpu *vcpu, u64 gpa, bool *user_exit);
-void okvm_complete_mmio(struct okvm_vcpu *vcpu);
+/* x86/mmio.c (the vcpu's side of the instruction emulator) */
+int okvm_emul_vcpu_init(struct okvm_vcpu *vcpu);
+void okvm_emul_vcpu_free(struct okvm_vcpu *vcpu);
+int okvm_emulate(struct okvm_vcpu *vcpu);
+int okvm_emulate_complete(struct okvm_vcpu *vcpu);
+void okvm_emulate_cancel(struct okvm_vcpu *vcpu);
+int okvm_guest_access(struct okvm_vcpu *vcpu, int seg, u64 off, void *buf, unsigned int len,
+		      bool write);
+int okvm_translate(struct okvm_vcpu *vcpu, u64 la, u64 *gpa);
 int okvm_fetch_insn(struct okvm_vcpu *vcpu, u8 *buf, int *len);
-u64 okvm_seg_base(struct okvm_vcpu *vcpu, int seg);
 
 /* x86/cpuid.c */
 int okvm_supported_cpuid(struct okvm_cpuid_entry2 *ent, int max);

@@ -38,14 +38,135 @@ void okvm_vcpu_exit_done(struct okvm_vcpu *v)
 	smp_store_release(&v->mode, OKVM_OUTSIDE_GUEST);
 }
 
+/*
+ * Queue an exception for the next entry. A second contributory one (or #PF) while the
+ * first still waits becomes #DF, as in the SDM's table; otherwise the later one wins.
+ */
+static void okvm_queue_exc(struct okvm_vcpu *v, u8 vector, bool has_error, u32 error,
+			   bool has_payload, u64 payload)
+{
+	bool c1 = v->exc.vector == 14 || v->exc.vector == 0 || (v->exc.vector >= 10 && v->exc.vector <= 13);
+	bool c2 = vector == 14 || vector == 0 || (vector >= 10 && vector <= 13);
+
+	if (v->exc.pending && c1 && c2) {
+		vector = 8;
+		has_error = true;
+		error = 0;
+		has_payload = false;
+	}
+	v->exc.pending = true;
+	v->exc.vector = vector;
+	v->exc.has_error = has_error;
+	v->exc.error = error;
+	v->exc.has_payload = has_payload;
+	v->exc.payload = payload;
+}
+
+void okvm_queue_exception(struct okvm_vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	okvm_queue_exc(v, vector, has_error, error, false, 0);
+}
+
+/* #PF's CR2 (#DB's DR6 bits) take effect when the exception is delivered. */
+void okvm_queue_exception_payload(struct okvm_vcpu *v, u8 vector, bool has_error, u32 error,
+				  u64 payload)
+{
+	okvm_queue_exc(v, vector, has_error, error, true, payload);
+}
+
 void okvm_inject_ud(struct okvm_vcpu *v)
 {
-	okvm_hv->inject_exception(v, 6, false, 0);
+	okvm_queue_exception(v, 6, false, 0);
 }
 
 void okvm_inject_gp(struct okvm_vcpu *v)
 {
-	okvm_hv->inject_exception(v, 13, true, 0);
+	okvm_queue_exception(v, 13, true, 0);
+}
+
+/* An instruction completed outside the guest: move past it; its STI/MOV SS shadow ends. */
+void okvm_vcpu_skip(struct okvm_vcpu *v, u64 next_rip)
+{
+	v->rip = next_rip;
+	if (okvm_hv->get_interrupt_shadow(v))
+		okvm_hv->set_interrupt_shadow(v, 0);
+}
+
+/* Deliver at most one event at the next entry, re-deliveries first (the SDM's order). */
+static void okvm_events_inject(struct okvm_vcpu *v)
+{
+	struct okvm_event ev = { 0 };
+	bool have = true;
+
+	if (!v->exc.injected && v->exc.pending && !v->nmi_injected && !v->irq.injected) {
+		v->exc.pending = false;
+		v->exc.injected = true;
+	}
+	if (v->exc.injected) {
+		ev.type = OKVM_EV_EXC;
+		ev.vector = v->exc.vector;
+		ev.has_error = v->exc.has_error;
+		ev.error = v->exc.error;
+		ev.has_payload = v->exc.has_payload;
+		ev.payload = v->exc.payload;
+		v->exc.has_payload = false;
+	} else if (v->nmi_injected) {
+		ev.type = OKVM_EV_NMI;
+		ev.vector = 2;
+	} else if (v->irq.injected) {
+		ev.type = v->irq.soft ? OKVM_EV_SOFT_INTR : OKVM_EV_INTR;
+		ev.vector = v->irq.vector;
+		ev.insn_len = v->irq.insn_len;
+	} else if (v->nmi_pending && !okvm_hv->get_nmi_mask(v)) {
+		v->nmi_pending = false;
+		v->nmi_injected = true;
+		okvm_hv->set_nmi_mask(v, true);
+		ev.type = OKVM_EV_NMI;
+		ev.vector = 2;
+	} else {
+		have = false;
+	}
+	if (have)
+		okvm_hv->inject_event(v, &ev);
+	okvm_hv->set_windows(v, v->run->request_interrupt_window, v->nmi_pending);
+}
+
+/* After an exit: what was injected has been delivered, unless the exit interrupted it. */
+static void okvm_events_exit(struct okvm_vcpu *v, const struct okvm_exit *x)
+{
+	const struct okvm_event *ev = &x->intinfo;
+
+	v->exc.injected = false;
+	v->nmi_injected = false;
+	v->irq.injected = false;
+	if (!x->intinfo_valid)
+		return;
+	switch (ev->type) {
+	case OKVM_EV_EXC:
+	case OKVM_EV_SOFT_EXC:
+		v->exc.injected = true;
+		v->exc.vector = ev->vector;
+		v->exc.has_error = ev->has_error;
+		v->exc.error = ev->error;
+		v->exc.has_payload = false;
+		break;
+	case OKVM_EV_NMI:
+		v->nmi_injected = true;
+		break;
+	default:
+		v->irq.injected = true;
+		v->irq.soft = ev->type == OKVM_EV_SOFT_INTR;
+		v->irq.vector = ev->vector;
+		v->irq.insn_len = ev->insn_len;
+		break;
+	}
+}
+
+/* KVM's rule for a userspace interrupt controller: interruptible and nothing in flight. */
+static bool okvm_ready_for_interrupt(struct okvm_vcpu *v)
+{
+	return (v->rflags & X86_EFLAGS_IF) && !okvm_hv->get_interrupt_shadow(v) &&
+	       !v->exc.injected && !v->nmi_injected && !v->irq.injected;
 }
 
 static void okvm_internal_error(struct okvm_vcpu *v, u32 suberror, u64 d0, u64 d1)
@@ -125,17 +246,21 @@ static int okvm_handle_io(struct okvm_vcpu *v, struct okvm_exit *x)
 	if (p->string) {
 		/* One element per exit; REP re-executes the instruction until rCX is 0. */
 		if (p->rep && !okvm_reg_masked(v->regs[OKVM_RCX], p->asize)) {
-			v->rip = p->next_rip;
+			okvm_vcpu_skip(v, p->next_rip);
 			return 1;
 		}
 		if (!p->in) {
-			u64 gva;
+			u64 off;
+			int r;
 
 			if (p->seg < 0)
 				p->seg = okvm_outs_seg(v);
-			gva = okvm_seg_base(v, p->seg) + okvm_reg_masked(v->regs[OKVM_RSI], p->asize);
-			if (okvm_read_gva(v, gva, v->pio_data, p->size)) {
-				okvm_internal_error(v, OKVM_INTERNAL_ERROR_EMULATION, gva, x->info1);
+			off = okvm_reg_masked(v->regs[OKVM_RSI], p->asize);
+			r = okvm_guest_access(v, p->seg, off, v->pio_data, p->size, false);
+			if (r > 0)
+				return 1;	/* the guest takes the fault */
+			if (r) {
+				okvm_internal_error(v, OKVM_INTERNAL_ERROR_EMULATION, off, x->info1);
 				return 0;
 			}
 		}
@@ -161,10 +286,8 @@ static int okvm_complete_pending(struct okvm_vcpu *v)
 	p->kind = 0;
 	if (!kind || v->rip != p->rip)
 		return 0;
-	if (kind == OKVM_EXIT_MMIO) {
-		okvm_complete_mmio(v);
-		return 0;
-	}
+	if (kind == OKVM_EXIT_MMIO)
+		return okvm_emulate_complete(v) ? 0 : -EAGAIN;
 	if (!p->string) {
 		if (p->in) {
 			u64 val = 0, *rax = &v->regs[OKVM_RAX];
@@ -177,17 +300,20 @@ static int okvm_complete_pending(struct okvm_vcpu *v)
 			else
 				*rax = (*rax & ~0xffULL) | val;
 		}
-		v->rip = p->next_rip;
+		okvm_vcpu_skip(v, p->next_rip);
 		return 0;
 	}
 	{
 		s64 step = (v->rflags & X86_EFLAGS_DF) ? -(s64)p->size : p->size;
 
 		if (p->in) {
-			u64 gva = okvm_seg_base(v, OKVM_ES) + okvm_reg_masked(v->regs[OKVM_RDI], p->asize);
+			u64 off = okvm_reg_masked(v->regs[OKVM_RDI], p->asize);
+			int r = okvm_guest_access(v, OKVM_ES, off, v->pio_data, p->size, true);
 
-			if (okvm_write_gva(v, gva, v->pio_data, p->size)) {
-				okvm_internal_error(v, OKVM_INTERNAL_ERROR_EMULATION, gva, 0);
+			if (r > 0)
+				return 0;	/* the guest takes the fault */
+			if (r) {
+				okvm_internal_error(v, OKVM_INTERNAL_ERROR_EMULATION, off, 0);
 				return -EAGAIN;
 			}
 			okvm_reg_add(&v->regs[OKVM_RDI], step, p->asize);
@@ -199,7 +325,7 @@ static int okvm_complete_pending(struct okvm_vcpu *v)
 			if (okvm_reg_masked(v->regs[OKVM_RCX], p->asize))
 				return 0;
 		}
-		v->rip = p->next_rip;
+		okvm_vcpu_skip(v, p->next_rip);
 	}
 	return 0;
 }
@@ -236,7 +362,7 @@ static int okvm_handle_dr(struct okvm_vcpu *v, struct okvm_exit *x)
 	} else {
 		v->regs[gpr] = dr == 6 ? (*val | 0xffff0ff0) : dr == 7 ? (*val | 0x400) : *val;
 	}
-	v->rip += i + 3;
+	okvm_vcpu_skip(v, v->rip + i + 3);
 	return 1;
 fail:
 	okvm_internal_error(v, OKVM_INTERNAL_ERROR_EMULATION, x->hw_reason, 0);
@@ -258,7 +384,7 @@ static int okvm_handle_xsetbv(struct okvm_vcpu *v, u64 next_rip)
 		return 1;
 	}
 	v->xcr0 = val;
-	v->rip = next_rip ? next_rip : v->rip + 3;
+	okvm_vcpu_skip(v, next_rip ? next_rip : v->rip + 3);
 	return 1;
 }
 
@@ -266,18 +392,20 @@ static int okvm_handle_xsetbv(struct okvm_vcpu *v, u64 next_rip)
 static int okvm_handle_exit(struct okvm_vcpu *v, struct okvm_exit *x)
 {
 	struct okvm_run *run = v->run;
-	bool mmio, user;
+	bool mmio;
 	u64 val;
 	int r;
 
 	switch (x->kind) {
 	case OKVM_X_NONE:
 	case OKVM_X_INTR:
+	case OKVM_X_IRQ_WINDOW:
+	case OKVM_X_NMI_WINDOW:
 		return 1;
 	case OKVM_X_IO:
 		return okvm_handle_io(v, x);
 	case OKVM_X_HLT:
-		v->rip = x->next_rip ? x->next_rip : v->rip + 1;
+		okvm_vcpu_skip(v, x->next_rip ? x->next_rip : v->rip + 1);
 		run->exit_reason = OKVM_EXIT_HLT;
 		return 0;
 	case OKVM_X_NPF:
@@ -290,11 +418,10 @@ static int okvm_handle_exit(struct okvm_vcpu *v, struct okvm_exit *x)
 			okvm_internal_error(v, OKVM_INTERNAL_ERROR_EMULATION, x->npf.gpa, x->info1);
 			return 0;
 		}
-		okvm_emulate_mmio(v, x->npf.gpa, &user);
-		return user ? 0 : 1;
+		return okvm_emulate(v);
 	case OKVM_X_CPUID:
 		okvm_emulate_cpuid(v);
-		v->rip = x->next_rip ? x->next_rip : v->rip + 2;
+		okvm_vcpu_skip(v, x->next_rip ? x->next_rip : v->rip + 2);
 		return 1;
 	case OKVM_X_RDMSR:
 		if (okvm_get_msr(v, v->regs[OKVM_RCX], &val, false)) {
@@ -303,7 +430,7 @@ static int okvm_handle_exit(struct okvm_vcpu *v, struct okvm_exit *x)
 		}
 		v->regs[OKVM_RAX] = (u32)val;
 		v->regs[OKVM_RDX] = val >> 32;
-		v->rip = x->next_rip ? x->next_rip : v->rip + 2;
+		okvm_vcpu_skip(v, x->next_rip ? x->next_rip : v->rip + 2);
 		return 1;
 	case OKVM_X_WRMSR:
 		val = (v->regs[OKVM_RDX] << 32) | (u32)v->regs[OKVM_RAX];
@@ -311,7 +438,7 @@ static int okvm_handle_exit(struct okvm_vcpu *v, struct okvm_exit *x)
 			okvm_inject_gp(v);
 			return 1;
 		}
-		v->rip = x->next_rip ? x->next_rip : v->rip + 2;
+		okvm_vcpu_skip(v, x->next_rip ? x->next_rip : v->rip + 2);
 		return 1;
 	case OKVM_X_XSETBV:
 		return okvm_handle_xsetbv(v, x->next_rip);
@@ -366,6 +493,10 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 	sigset_t saved;
 	int r;
 
+	/* Without an in-kernel LAPIC the VMM owns the TPR and passes it in kvm_run. */
+	if (run->cr8 > 15)
+		return -EINVAL;
+	okvm_hv->set_cr(v, 8, run->cr8);
 	if (v->sigmask_set)
 		sigprocmask(SIG_SETMASK, &v->sigmask, &saved);
 	run->flags = 0;
@@ -392,8 +523,15 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 			r = -EINTR;
 			break;
 		}
+		if (run->request_interrupt_window && okvm_ready_for_interrupt(v)) {
+			run->exit_reason = OKVM_EXIT_IRQ_WINDOW_OPEN;
+			r = 0;
+			break;
+		}
 		cond_resched();
+		okvm_events_inject(v);
 		okvm_hv->vcpu_run(v, &x);
+		okvm_events_exit(v, &x);
 		r = okvm_handle_exit(v, &x);
 		if (r <= 0)
 			break;
@@ -401,13 +539,8 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 out:
 	run->if_flag = !!(v->rflags & X86_EFLAGS_IF);
 	run->apic_base = v->apic_base;
-	if (v->hv) {
-		struct okvm_sregs s;
-
-		okvm_hv->get_sregs(v, &s);
-		run->cr8 = s.cr8;
-	}
-	run->ready_for_interrupt_injection = 0;
+	run->cr8 = okvm_hv->get_cr(v, 8);
+	run->ready_for_interrupt_injection = okvm_ready_for_interrupt(v);
 	if (v->sigmask_set)
 		sigprocmask(SIG_SETMASK, &saved, NULL);
 	return r;
@@ -722,7 +855,7 @@ static noinline_for_stack long okvm_ioctl_translate(struct okvm_vcpu *v, void __
 
 	if (copy_from_user(&t, argp, sizeof(t)))
 		return -EFAULT;
-	if (okvm_gva_to_gpa(v, t.linear_address, false, &gpa)) {
+	if (okvm_translate(v, t.linear_address, &gpa)) {
 		t.physical_address = (u64)-1;
 		t.valid = 0;
 	} else {
@@ -785,6 +918,110 @@ static noinline_for_stack long okvm_ioctl_set_xcrs(struct okvm_vcpu *v, void __u
 	}
 	for (i = 0; i < x.nr_xcrs; i++)
 		v->xcr0 = x.xcrs[i].value;
+	return 0;
+}
+
+/*
+ * Without KVM_CAP_EXCEPTION_PAYLOAD a queued exception is reported as injected, with its
+ * payload (CR2, DR6) already applied, as KVM does.
+ */
+static void okvm_exc_payload_apply(struct okvm_vcpu *v)
+{
+	if (!v->exc.pending)
+		return;
+	if (v->exc.has_payload) {
+		if (v->exc.vector == 14)
+			okvm_hv->set_cr(v, 2, v->exc.payload);
+		else if (v->exc.vector == 1)
+			v->dr6 |= v->exc.payload;
+		v->exc.has_payload = false;
+	}
+	v->exc.pending = false;
+	v->exc.injected = true;
+}
+
+static noinline_for_stack long okvm_ioctl_get_events(struct okvm_vcpu *v, void __user *argp)
+{
+	struct okvm_vcpu_events e;
+
+	okvm_exc_payload_apply(v);
+	memset(&e, 0, sizeof(e));
+	e.exception.injected = v->exc.injected;
+	e.exception.nr = v->exc.vector;
+	e.exception.has_error_code = v->exc.has_error;
+	e.exception.error_code = v->exc.error;
+	e.interrupt.injected = v->irq.injected;
+	e.interrupt.nr = v->irq.vector;
+	e.interrupt.soft = v->irq.soft;
+	e.interrupt.shadow = okvm_hv->get_interrupt_shadow(v);
+	e.nmi.injected = v->nmi_injected;
+	e.nmi.pending = v->nmi_pending;
+	e.nmi.masked = okvm_hv->get_nmi_mask(v);
+	e.flags = OKVM_VCPUEVENT_VALID_NMI_PENDING | OKVM_VCPUEVENT_VALID_SHADOW;
+	return copy_to_user(argp, &e, sizeof(e)) ? -EFAULT : 0;
+}
+
+static noinline_for_stack long okvm_ioctl_set_events(struct okvm_vcpu *v, void __user *argp)
+{
+	struct okvm_vcpu_events e;
+	const u32 known = OKVM_VCPUEVENT_VALID_NMI_PENDING | OKVM_VCPUEVENT_VALID_SIPI_VECTOR |
+			  OKVM_VCPUEVENT_VALID_SHADOW | OKVM_VCPUEVENT_VALID_SMM;
+
+	if (copy_from_user(&e, argp, sizeof(e)))
+		return -EFAULT;
+	/* Payloads and triple faults need capabilities okvm does not offer. */
+	if (e.flags & ~known)
+		return -EINVAL;
+	/* No SMM: a state inside it cannot be restored. */
+	if ((e.flags & OKVM_VCPUEVENT_VALID_SMM) && (e.smi.smm || e.smi.pending))
+		return -EINVAL;
+	if (e.exception.injected && (e.exception.nr > 31 || e.exception.nr == 2))
+		return -EINVAL;
+	if ((e.flags & OKVM_VCPUEVENT_VALID_SHADOW) &&
+	    (e.interrupt.shadow & ~(OKVM_X86_SHADOW_INT_MOV_SS | OKVM_X86_SHADOW_INT_STI)))
+		return -EINVAL;
+
+	v->exc.pending = false;
+	v->exc.has_payload = false;
+	v->exc.injected = e.exception.injected;
+	v->exc.vector = e.exception.nr;
+	v->exc.has_error = e.exception.has_error_code;
+	v->exc.error = e.exception.error_code;
+	v->irq.injected = e.interrupt.injected;
+	v->irq.vector = e.interrupt.nr;
+	v->irq.soft = e.interrupt.soft;
+	v->irq.insn_len = 0;
+	if (e.flags & OKVM_VCPUEVENT_VALID_SHADOW)
+		okvm_hv->set_interrupt_shadow(v, e.interrupt.shadow);
+	v->nmi_injected = e.nmi.injected;
+	if (e.flags & OKVM_VCPUEVENT_VALID_NMI_PENDING)
+		v->nmi_pending = e.nmi.pending;
+	okvm_hv->set_nmi_mask(v, e.nmi.masked);
+	return 0;
+}
+
+static noinline_for_stack long okvm_ioctl_get_debugregs(struct okvm_vcpu *v, void __user *argp)
+{
+	struct okvm_debugregs d;
+
+	memset(&d, 0, sizeof(d));
+	memcpy(d.db, v->dr, sizeof(d.db));
+	d.dr6 = v->dr6 | 0xffff0ff0;
+	d.dr7 = v->dr7 | 0x400;
+	return copy_to_user(argp, &d, sizeof(d)) ? -EFAULT : 0;
+}
+
+static noinline_for_stack long okvm_ioctl_set_debugregs(struct okvm_vcpu *v, void __user *argp)
+{
+	struct okvm_debugregs d;
+
+	if (copy_from_user(&d, argp, sizeof(d)))
+		return -EFAULT;
+	if (d.flags || (d.dr6 >> 32) || (d.dr7 >> 32))
+		return -EINVAL;
+	memcpy(v->dr, d.db, sizeof(v->dr));
+	v->dr6 = d.dr6;
+	v->dr7 = d.dr7;
 	return 0;
 }
 
@@ -857,6 +1094,30 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 		return okvm_ioctl_get_xcrs(v, argp);
 	case OKVM_SET_XCRS:
 		return okvm_ioctl_set_xcrs(v, argp);
+	case OKVM_INTERRUPT: {
+		struct okvm_interrupt irq;
+
+		if (copy_from_user(&irq, argp, sizeof(irq)))
+			return -EFAULT;
+		if (irq.irq > 255)
+			return -EINVAL;
+		/* The VMM checked ready_for_interrupt_injection: deliver at the next entry. */
+		v->irq.injected = true;
+		v->irq.soft = false;
+		v->irq.vector = irq.irq;
+		return 0;
+	}
+	case OKVM_NMI:
+		v->nmi_pending = true;
+		return 0;
+	case OKVM_GET_VCPU_EVENTS:
+		return okvm_ioctl_get_events(v, argp);
+	case OKVM_SET_VCPU_EVENTS:
+		return okvm_ioctl_set_events(v, argp);
+	case OKVM_GET_DEBUGREGS:
+		return okvm_ioctl_get_debugregs(v, argp);
+	case OKVM_SET_DEBUGREGS:
+		return okvm_ioctl_set_debugregs(v, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -933,6 +1194,7 @@ void okvm_vcpu_free(struct okvm_vcpu *v)
 	if (v->fpu)
 		free_pages((unsigned long)v->fpu, 2);
 	kvfree(v->cpuid);
+	okvm_emul_vcpu_free(v);
 	kfree(v);
 }
 
@@ -964,7 +1226,7 @@ int okvm_vcpu_create(struct okvm_vm *vm, u32 id)
 	v->pio_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	/* 16 KiB holds every XSAVE layout okvm lets a guest enable. */
 	v->fpu = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 2);
-	if (!v->run_page || !v->pio_page || !v->fpu) {
+	if (!v->run_page || !v->pio_page || !v->fpu || okvm_emul_vcpu_init(v)) {
 		r = -ENOMEM;
 		goto fail;
 	}

@@ -73,6 +73,12 @@ struct svm_vcpu {
 	int asid_cpu;
 	u32 asid;
 	int last_cpu;
+	/*
+	 * NMI blocking is ours to track (no vNMI): set when an NMI is injected, cleared once
+	 * the guest's IRET has executed, i.e. at the first exit with RIP past iret_rip.
+	 */
+	bool nmi_masked, iret_seen;
+	u64 iret_rip;
 };
 
 static inline struct svm_vcpu *to_svm(struct okvm_vcpu *v)
@@ -389,6 +395,7 @@ static u64 svm_get_cr(struct okvm_vcpu *v, int cr)
 	case 0: return s->cr0;
 	case 2: return s->cr2;
 	case 3: return s->cr3;
+	case 8: return to_svm(v)->vmcb->control.int_ctl & 0xf;
 	default: return s->cr4;
 	}
 }
@@ -475,12 +482,82 @@ static int svm_set_msr(struct okvm_vcpu *v, u32 index, u64 val)
 	}
 }
 
-static void svm_inject_exception(struct okvm_vcpu *v, int vector, bool has_error, u32 error)
+static void svm_set_cr(struct okvm_vcpu *v, int cr, u64 val)
+{
+	struct vmcb *vmcb = to_svm(v)->vmcb;
+
+	if (cr == 2)
+		vmcb->save.cr2 = val;
+	else if (cr == 8)
+		vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) | (val & 0xf);
+}
+
+static void svm_inject_event(struct okvm_vcpu *v, const struct okvm_event *ev)
+{
+	static const u8 type[] = {
+		[OKVM_EV_INTR] = EV_TYPE_INTR, [OKVM_EV_NMI] = EV_TYPE_NMI,
+		[OKVM_EV_EXC] = EV_TYPE_EXC, [OKVM_EV_SOFT_INTR] = EV_TYPE_SOFT,
+		[OKVM_EV_SOFT_EXC] = EV_TYPE_EXC,
+	};
+	struct vmcb *vmcb = to_svm(v)->vmcb;
+
+	if (ev->type == OKVM_EV_EXC && ev->has_payload) {
+		if (ev->vector == 14)
+			vmcb->save.cr2 = ev->payload;
+		else if (ev->vector == 1)
+			v->dr6 |= ev->payload;
+	}
+	vmcb->control.event_inj = ev->vector | ((u64)type[ev->type] << EV_TYPE_SHIFT) | EV_VALID |
+				  (ev->has_error ? EV_ERR_VALID | ((u64)ev->error << 32) : 0);
+}
+
+/* VINTR: a virtual interrupt that the guest "takes" as soon as it is interruptible. */
+static void svm_set_windows(struct okvm_vcpu *v, bool irq, bool nmi)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	struct vmcb_control *c = &sv->vmcb->control;
+
+	if (irq) {
+		c->int_ctl |= V_IRQ | (0xfULL << V_INTR_PRIO_SHIFT) | V_IGN_TPR;
+		c->intercept_misc1 |= INT1_VINTR;
+	} else {
+		c->int_ctl &= ~(V_IRQ | (0xfULL << V_INTR_PRIO_SHIFT) | V_IGN_TPR);
+		c->intercept_misc1 &= ~INT1_VINTR;
+	}
+	/* The NMI window opens at IRET: the intercept is on while NMIs are masked. */
+	(void)nmi;
+}
+
+static u32 svm_get_interrupt_shadow(struct okvm_vcpu *v)
+{
+	return (to_svm(v)->vmcb->control.int_state & INT_STATE_SHADOW) ? OKVM_X86_SHADOW_INT_MOV_SS : 0;
+}
+
+static void svm_set_interrupt_shadow(struct okvm_vcpu *v, u32 shadow)
 {
 	struct vmcb_control *c = &to_svm(v)->vmcb->control;
 
-	c->event_inj = vector | ((u64)EV_TYPE_EXC << EV_TYPE_SHIFT) | EV_VALID |
-		       (has_error ? EV_ERR_VALID | ((u64)error << 32) : 0);
+	if (shadow)
+		c->int_state |= INT_STATE_SHADOW;
+	else
+		c->int_state &= ~INT_STATE_SHADOW;
+}
+
+static bool svm_get_nmi_mask(struct okvm_vcpu *v)
+{
+	return to_svm(v)->nmi_masked;
+}
+
+static void svm_set_nmi_mask(struct okvm_vcpu *v, bool masked)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	sv->nmi_masked = masked;
+	sv->iret_seen = false;
+	if (masked)
+		sv->vmcb->control.intercept_misc1 |= INT1_IRET;
+	else
+		sv->vmcb->control.intercept_misc1 &= ~INT1_IRET;
 }
 
 /* ---- vcpu ---- */
@@ -621,11 +698,22 @@ static void svm_exit_decode(struct okvm_vcpu *v, struct okvm_exit *x)
 		x->kind = OKVM_X_NONE;
 		break;
 	case EXIT_EXC_BASE + 1:
-		svm_inject_exception(v, 1, false, 0);
+		okvm_queue_exception(v, 1, false, 0);
 		x->kind = OKVM_X_NONE;
 		break;
 	case EXIT_EXC_BASE + 17:
-		svm_inject_exception(v, 17, true, 0);
+		okvm_queue_exception(v, 17, true, 0);
+		x->kind = OKVM_X_NONE;
+		break;
+	case EXIT_VINTR:
+		svm_set_windows(v, false, false);
+		x->kind = OKVM_X_IRQ_WINDOW;
+		break;
+	case EXIT_IRET:
+		/* Let the IRET run; NMIs unmask at the next exit past it. */
+		sv->iret_seen = true;
+		sv->iret_rip = v->rip;
+		c->intercept_misc1 &= ~INT1_IRET;
 		x->kind = OKVM_X_NONE;
 		break;
 	case EXIT_IOIO:
@@ -667,7 +755,7 @@ static void svm_exit_decode(struct okvm_vcpu *v, struct okvm_exit *x)
 	case EXIT_WBINVD:
 	case EXIT_INVD:
 		/* Caches are the host's; skip the instruction (both are 0F xx). */
-		v->rip = x->next_rip ? x->next_rip : v->rip + 2;
+		okvm_vcpu_skip(v, x->next_rip ? x->next_rip : v->rip + 2);
 		x->kind = OKVM_X_NONE;
 		break;
 	case EXIT_RDTSCP: {
@@ -676,12 +764,12 @@ static void svm_exit_decode(struct okvm_vcpu *v, struct okvm_exit *x)
 		v->regs[OKVM_RAX] = (u32)tsc;
 		v->regs[OKVM_RDX] = tsc >> 32;
 		v->regs[OKVM_RCX] = (u32)v->tsc_aux;
-		v->rip = x->next_rip ? x->next_rip : v->rip + 3;
+		okvm_vcpu_skip(v, x->next_rip ? x->next_rip : v->rip + 3);
 		x->kind = OKVM_X_NONE;
 		break;
 	}
 	case EXIT_RDPMC:
-		svm_inject_exception(v, 13, true, 0);
+		okvm_queue_exception(v, 13, true, 0);
 		x->kind = OKVM_X_NONE;
 		break;
 	case EXIT_VMRUN:
@@ -701,7 +789,7 @@ static void svm_exit_decode(struct okvm_vcpu *v, struct okvm_exit *x)
 	case EXIT_INVLPGB_BAD:
 	case EXIT_TLBSYNC:
 		/* Not offered in CPUID: the guest gets #UD. */
-		svm_inject_exception(v, 6, false, 0);
+		okvm_queue_exception(v, 6, false, 0);
 		x->kind = OKVM_X_NONE;
 		break;
 	default:
@@ -733,6 +821,25 @@ static u8 svm_asid(struct svm_vcpu *sv, struct svm_cpu *c, int cpu, bool flush)
 	return tlb;
 }
 
+/* An event whose delivery did not happen (or the exit interrupted) goes back to generic code. */
+static void svm_intinfo(struct okvm_exit *x, u64 ii)
+{
+	u32 type = (ii & EV_TYPE_MASK) >> EV_TYPE_SHIFT;
+	u32 vec = ii & EV_VECTOR_MASK;
+
+	if (!(ii & EV_VALID))
+		return;
+	/* Software interrupts and INT3/INTO are re-executed instead (RIP is at them). */
+	if (type == EV_TYPE_SOFT || (type == EV_TYPE_EXC && (vec == 3 || vec == 4)))
+		return;
+	x->intinfo_valid = true;
+	x->intinfo.vector = vec;
+	x->intinfo.type = type == EV_TYPE_NMI ? OKVM_EV_NMI :
+			  type == EV_TYPE_EXC ? OKVM_EV_EXC : OKVM_EV_INTR;
+	x->intinfo.has_error = ii & EV_ERR_VALID;
+	x->intinfo.error = ii >> 32;
+}
+
 static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 {
 	struct svm_vcpu *sv = to_svm(v);
@@ -762,6 +869,9 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 			wrpkru(pkru);
 		local_irq_enable();
 		kernel_fpu_end();
+		/* Not entered: the programmed event is still to come. */
+		svm_intinfo(x, vmcb->control.event_inj);
+		vmcb->control.event_inj = 0;
 		x->kind = OKVM_X_INTR;
 		return;
 	}
@@ -822,17 +932,10 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	v->rip = vmcb->save.rip;
 	v->rflags = vmcb->save.rflags;
 	vmcb->control.event_inj = 0;
+	if (sv->iret_seen && v->rip != sv->iret_rip)
+		svm_set_nmi_mask(v, false);
 
-	/* An event whose delivery the exit interrupted is delivered again. */
-	if (vmcb->control.exit_int_info & EV_VALID) {
-		u64 ii = vmcb->control.exit_int_info;
-		u32 type = (ii & EV_TYPE_MASK) >> EV_TYPE_SHIFT;
-		u32 vec = ii & EV_VECTOR_MASK;
-
-		/* Software interrupts and INT3/INTO are re-executed instead. */
-		if (type != EV_TYPE_SOFT && !(type == EV_TYPE_EXC && (vec == 3 || vec == 4)))
-			vmcb->control.event_inj = ii;
-	}
+	svm_intinfo(x, vmcb->control.exit_int_info);
 	if (trace_exits > 0) {
 		trace_exits--;
 		pr_info("okvm: exit %#llx info1 %#llx info2 %#llx intinfo %#llx rip %#llx\n",
@@ -859,5 +962,11 @@ const struct okvm_hv_ops svm_hv_ops = {
 	.get_cpl = svm_get_cpl,
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
-	.inject_exception = svm_inject_exception,
+	.set_cr = svm_set_cr,
+	.inject_event = svm_inject_event,
+	.set_windows = svm_set_windows,
+	.get_interrupt_shadow = svm_get_interrupt_shadow,
+	.set_interrupt_shadow = svm_set_interrupt_shadow,
+	.get_nmi_mask = svm_get_nmi_mask,
+	.set_nmi_mask = svm_set_nmi_mask,
 };

@@ -148,9 +148,11 @@ static_assert(offsetof(struct vmcb_save, last_excp_to) == 0x290);
 #define INT1_NMI	BIT(1)
 #define INT1_SMI	BIT(2)
 #define INT1_INIT	BIT(3)
+#define INT1_VINTR	BIT(4)
 #define INT1_RDPMC	BIT(15)
 #define INT1_CPUID	BIT(18)
 #define INT1_RSM	BIT(19)
+#define INT1_IRET	BIT(20)
 #define INT1_INVD	BIT(22)
 #define INT1_HLT	BIT(24)
 #define INT1_INVLPGA	BIT(26)
@@ -181,7 +183,11 @@ static_assert(offsetof(struct vmcb_save, last_excp_to) == 0x290);
 #define INT3_TLBSYNC	BIT(4)
 
 #define V_TPR_MASK		0xffULL
+#define V_IRQ			BIT_ULL(8)
+#define V_INTR_PRIO_SHIFT	16
+#define V_IGN_TPR		BIT_ULL(20)
 #define V_INTR_MASKING		BIT_ULL(24)
+#define INT_STATE_SHADOW	BIT_ULL(0)
 #define NP_ENABLE		BIT_ULL(0)
 #define VMCB_TLB_FLUSH_NONE	0
 #define VMCB_TLB_FLUSH_ALL	1
@@ -218,9 +224,11 @@ static_assert(offsetof(struct vmcb_save, last_excp_to) == 0x290);
 #define EXIT_NMI		0x061
 #define EXIT_SMI		0x062
 #define EXIT_INIT		0x063
+#define EXIT_VINTR		0x064
 #define EXIT_RDPMC		0x06f
 #define EXIT_CPUID		0x072
 #define EXIT_RSM		0x073
+#define EXIT_IRET		0x074
 #define EXIT_INVD		0x076
 #define EXIT_HLT		0x078
 #define EXIT_INVLPGA		0x07a

@@ -1,414 +1,239 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Guest page walks and a minimal instruction decoder: the MOV forms that access memory
- * outside every slot become KVM_EXIT_MMIO. The full emulator comes with its own issue.
+ * The vcpu's side of the instruction emulator (emulate.c): the guest's state goes in,
+ * guest-physical memory is reached through the slots, and an access outside every slot
+ * becomes KVM_EXIT_MMIO, finished in a second call once userspace has done it.
  */
 #include <linux/kernel.h>
-#include <asm/processor-flags.h>
-#include <asm/msr-index.h>
+#include <linux/slab.h>
+#include <asm/processor.h>
 
 #include "../okvm.h"
 #include "../hv.h"
+#include "emulate.h"
 
-#define GPTE_P		BIT_ULL(0)
-#define GPTE_PS		BIT_ULL(7)
-#define GPTE_ADDR	0x000ffffffffff000ULL
-
-/* Translate a linear address with the guest's paging mode. No permission checks. */
-int okvm_gva_to_gpa(struct okvm_vcpu *v, u64 gva, bool write, u64 *gpa)
+static int okvm_emul_read_phys(void *opaque, u64 gpa, void *buf, u32 len)
 {
-	u64 cr0 = okvm_hv->get_cr(v, 0), cr4, efer, table, e;
-	int level, shift;
+	struct okvm_vcpu *v = opaque;
+	int r = okvm_read_guest(v->vm, gpa, buf, len);
 
-	if (!(cr0 & X86_CR0_PG)) {
-		*gpa = gva & 0xffffffffULL;
+	if (!r)
+		return OKVM_EMUL_IO_OK;
+	return r == -ENOENT ? OKVM_EMUL_IO_NOT_RAM : OKVM_EMUL_IO_ERROR;
+}
+
+/* A write to a read-only slot is MMIO for userspace, as in KVM. */
+static int okvm_emul_write_phys(void *opaque, u64 gpa, const void *buf, u32 len)
+{
+	struct okvm_vcpu *v = opaque;
+	int r = okvm_write_guest(v->vm, gpa, buf, len);
+
+	if (!r)
+		return OKVM_EMUL_IO_OK;
+	return (r == -ENOENT || r == -EPERM) ? OKVM_EMUL_IO_NOT_RAM : OKVM_EMUL_IO_ERROR;
+}
+
+/* No device lives in the kernel yet: every MMIO access is userspace's. */
+static int okvm_emul_mmio(void *opaque, u64 gpa, u32 len, bool write, void *data)
+{
+	return OKVM_EMUL_IO_USER;
+}
+
+static const struct okvm_emul_ops okvm_emul_vcpu_ops = {
+	.read_phys = okvm_emul_read_phys,
+	.write_phys = okvm_emul_write_phys,
+	.mmio = okvm_emul_mmio,
+};
+
+int okvm_emul_vcpu_init(struct okvm_vcpu *v)
+{
+	v->emul = kzalloc(sizeof(*v->emul), GFP_KERNEL_ACCOUNT);
+	if (!v->emul)
+		return -ENOMEM;
+	okvm_emul_init(v->emul, &okvm_emul_vcpu_ops, v);
+	return 0;
+}
+
+void okvm_emul_vcpu_free(struct okvm_vcpu *v)
+{
+	kfree(v->emul);
+	v->emul = NULL;
+}
+
+/* The guest state the emulator reads, fresh from the vcpu and the backend. */
+static struct okvm_emul *okvm_emul_load(struct okvm_vcpu *v)
+{
+	struct okvm_emul *e = v->emul;
+	struct okvm_segment s;
+	int i;
+
+	memcpy(e->regs.gpr, v->regs, sizeof(e->regs.gpr));
+	e->regs.rip = v->rip;
+	e->regs.rflags = v->rflags;
+	for (i = 0; i < OKVM_EMUL_NR_SEGS; i++) {
+		struct okvm_emul_seg *d = &e->seg[i];
+
+		okvm_hv->get_seg(v, i, &s);
+		d->base = s.base;
+		d->limit = s.limit;
+		d->selector = s.selector;
+		d->type = s.type;
+		d->s = s.s;
+		d->dpl = s.dpl;
+		d->present = s.present && !s.unusable;
+		d->db = s.db;
+		d->l = s.l;
+		d->g = s.g;
+	}
+	e->cr0 = okvm_hv->get_cr(v, 0);
+	e->cr3 = okvm_hv->get_cr(v, 3);
+	e->cr4 = okvm_hv->get_cr(v, 4);
+	e->efer = okvm_hv->get_efer(v);
+	e->cpl = okvm_hv->get_cpl(v);
+	e->maxphyaddr = boot_cpu_data.x86_phys_bits;
+	return e;
+}
+
+static void okvm_emul_store(struct okvm_vcpu *v, struct okvm_emul *e)
+{
+	bool moved = e->regs.rip != v->rip;
+
+	memcpy(v->regs, e->regs.gpr, sizeof(v->regs));
+	v->rflags = e->regs.rflags;
+	if (moved)
+		okvm_vcpu_skip(v, e->regs.rip);
+}
+
+static void okvm_emul_queue_exc(struct okvm_vcpu *v, struct okvm_emul *e)
+{
+	if (e->exc.vector == OKVM_EMUL_VEC_PF)
+		okvm_queue_exception_payload(v, e->exc.vector, true, e->exc.error, e->exc.cr2);
+	else
+		okvm_queue_exception(v, e->exc.vector, e->exc.has_error, e->exc.error);
+}
+
+/* KVM_EXIT_INTERNAL_ERROR with the instruction bytes, never a guessed result. */
+static void okvm_emul_failure(struct okvm_vcpu *v, struct okvm_emul *e)
+{
+	struct okvm_run *run = v->run;
+
+	memset(&run->emulation_failure, 0, sizeof(run->emulation_failure));
+	run->exit_reason = OKVM_EXIT_INTERNAL_ERROR;
+	run->emulation_failure.suberror = OKVM_INTERNAL_ERROR_EMULATION;
+	run->emulation_failure.ndata = 3;	/* flags and the 16 bytes of instruction */
+	run->emulation_failure.flags = OKVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+	run->emulation_failure.insn_size = e->insn_len;
+	memcpy(run->emulation_failure.insn_bytes, e->insn, min_t(u8, e->insn_len, 15));
+}
+
+/* 1: enter the guest again; 0: return to userspace with kvm_run filled. */
+static int okvm_emul_result(struct okvm_vcpu *v, struct okvm_emul *e, int r)
+{
+	struct okvm_run *run = v->run;
+
+	switch (r) {
+	case OKVM_EMUL_DONE:
+		okvm_emul_store(v, e);
+		if (e->singlestep)
+			okvm_queue_exception_payload(v, 1, false, 0, BIT(14));	/* DR6.BS */
+		return 1;
+	case OKVM_EMUL_MMIO:
+		run->exit_reason = OKVM_EXIT_MMIO;
+		run->mmio.phys_addr = e->mmio.gpa;
+		run->mmio.len = e->mmio.len;
+		run->mmio.is_write = e->mmio.is_write;
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		if (e->mmio.is_write)
+			memcpy(run->mmio.data, e->mmio.data, e->mmio.len);
+		v->pend.kind = OKVM_EXIT_MMIO;
+		v->pend.rip = v->rip;
+		return 0;
+	case OKVM_EMUL_EXCEPTION:
+		okvm_emul_store(v, e);
+		okvm_emul_queue_exc(v, e);
+		return 1;
+	default:
+		okvm_emul_cancel(e);
+		okvm_emul_failure(v, e);
 		return 0;
 	}
-	cr4 = okvm_hv->get_cr(v, 4);
-	efer = okvm_hv->get_efer(v);
-	table = okvm_hv->get_cr(v, 3);
+}
 
-	if (efer & EFER_LMA) {
-		level = (cr4 & X86_CR4_LA57) ? 5 : 4;
-		table &= GPTE_ADDR;
-	} else if (cr4 & X86_CR4_PAE) {
-		u64 pdpte;
+/* Emulate the instruction at RIP (it touched memory outside every slot). */
+int okvm_emulate(struct okvm_vcpu *v)
+{
+	struct okvm_emul *e = okvm_emul_load(v);
 
-		gva &= 0xffffffffULL;
-		if (okvm_read_guest(v->vm, (table & 0xffffffe0ULL) + ((gva >> 30) & 3) * 8, &pdpte, 8))
-			return -EFAULT;
-		if (!(pdpte & GPTE_P))
-			return -EFAULT;
-		table = pdpte & GPTE_ADDR;
-		level = 2;
-	} else {
-		u32 e32;
+	okvm_emul_cancel(e);
+	return okvm_emul_result(v, e, okvm_emul_insn(e, NULL, 0));
+}
 
-		gva &= 0xffffffffULL;
-		table &= 0xfffff000ULL;
-		if (okvm_read_guest(v->vm, table + ((gva >> 22) & 0x3ff) * 4, &e32, 4) || !(e32 & GPTE_P))
-			return -EFAULT;
-		if ((e32 & GPTE_PS) && (cr4 & X86_CR4_PSE)) {
-			/* 4 MiB page; PSE-36 puts address bits 39:32 in bits 20:13. */
-			*gpa = (e32 & 0xffc00000ULL) | ((u64)((e32 >> 13) & 0xff) << 32) | (gva & 0x3fffff);
-			return 0;
-		}
-		if (okvm_read_guest(v->vm, (e32 & 0xfffff000ULL) + ((gva >> 12) & 0x3ff) * 4, &e32, 4) ||
-		    !(e32 & GPTE_P))
-			return -EFAULT;
-		*gpa = (e32 & 0xfffff000ULL) | (gva & 0xfff);
+/* Userspace did the MMIO access: finish the instruction (or start its next access). */
+int okvm_emulate_complete(struct okvm_vcpu *v)
+{
+	struct okvm_emul *e = v->emul;
+
+	okvm_emul_mmio_complete(e, v->run->mmio.data);
+	okvm_emul_load(v);
+	return okvm_emul_result(v, e, okvm_emul_insn(e, NULL, 0));
+}
+
+/* Userspace changed the state under a waiting instruction: forget it. */
+void okvm_emulate_cancel(struct okvm_vcpu *v)
+{
+	okvm_emul_cancel(v->emul);
+}
+
+/*
+ * One data access at seg:off as an instruction makes it (string I/O): 0, 1 with an
+ * exception queued for the guest, or -EFAULT when it cannot be done in the kernel.
+ */
+int okvm_guest_access(struct okvm_vcpu *v, int seg, u64 off, void *buf, unsigned int len,
+		      bool write)
+{
+	struct okvm_emul *e = okvm_emul_load(v);
+	int r;
+
+	okvm_emul_cancel(e);
+	r = okvm_emul_access(e, seg, off, buf, len, write);
+	if (r == OKVM_EMUL_DONE)
 		return 0;
-	}
-
-	for (; level >= 1; level--) {
-		shift = 12 + 9 * (level - 1);
-		if (okvm_read_guest(v->vm, table + ((gva >> shift) & 511) * 8, &e, 8))
-			return -EFAULT;
-		if (!(e & GPTE_P))
-			return -EFAULT;
-		if (level == 1 || ((level == 2 || level == 3) && (e & GPTE_PS))) {
-			u64 mask = (1ULL << shift) - 1;
-
-			*gpa = ((e & GPTE_ADDR) & ~mask) | (gva & mask);
-			return 0;
-		}
-		table = e & GPTE_ADDR;
+	if (r == OKVM_EMUL_EXCEPTION) {
+		okvm_emul_queue_exc(v, e);
+		return 1;
 	}
 	return -EFAULT;
 }
 
-static int okvm_copy_gva(struct okvm_vcpu *v, u64 gva, void *buf, unsigned int len, bool write)
+/* Linear to guest-physical as a supervisor data read would see it (KVM_TRANSLATE). */
+int okvm_translate(struct okvm_vcpu *v, u64 la, u64 *gpa)
 {
-	while (len) {
-		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - (gva & (PAGE_SIZE - 1)));
-		u64 gpa;
-		int r;
+	struct okvm_emul *e = okvm_emul_load(v);
 
-		r = okvm_gva_to_gpa(v, gva, write, &gpa);
-		if (r)
-			return r;
-		r = write ? okvm_write_guest(v->vm, gpa, buf, n) : okvm_read_guest(v->vm, gpa, buf, n);
-		if (r)
-			return r;
-		gva += n;
-		buf += n;
-		len -= n;
-	}
-	return 0;
+	okvm_emul_cancel(e);
+	e->cpl = 0;
+	return okvm_emul_translate(e, la, false, gpa) == OKVM_EMUL_DONE ? 0 : -EFAULT;
 }
 
-int okvm_read_gva(struct okvm_vcpu *v, u64 gva, void *buf, unsigned int len)
-{
-	return okvm_copy_gva(v, gva, buf, len, false);
-}
-
-int okvm_write_gva(struct okvm_vcpu *v, u64 gva, const void *buf, unsigned int len)
-{
-	return okvm_copy_gva(v, gva, (void *)buf, len, true);
-}
-
-/* 16, 32 or 64: the default operand size of the code segment. */
-static int okvm_code_mode(struct okvm_vcpu *v)
-{
-	struct okvm_segment cs;
-
-	okvm_hv->get_seg(v, OKVM_CS, &cs);
-	if ((okvm_hv->get_efer(v) & EFER_LMA) && cs.l)
-		return 64;
-	if (!(okvm_hv->get_cr(v, 0) & X86_CR0_PE) || (v->rflags & X86_EFLAGS_VM))
-		return 16;
-	return cs.db ? 32 : 16;
-}
-
-u64 okvm_seg_base(struct okvm_vcpu *v, int seg)
-{
-	struct okvm_segment s;
-
-	if (okvm_code_mode(v) == 64 && seg != OKVM_FS && seg != OKVM_GS)
-		return 0;
-	okvm_hv->get_seg(v, seg, &s);
-	return s.base;
-}
-
-/* Read up to 15 instruction bytes at CS:RIP; *len says how many could be read. */
+/* Up to 15 instruction bytes at CS:RIP; *len says how many could be read. */
 int okvm_fetch_insn(struct okvm_vcpu *v, u8 *buf, int *len)
 {
-	u64 lin = okvm_seg_base(v, OKVM_CS) + v->rip;
-	unsigned int first;
+	struct okvm_emul *e = okvm_emul_load(v);
+	bool lm = okvm_emul_mode(e) == OKVM_EMUL_MODE_LONG64;
+	u64 la = (lm ? 0 : e->seg[OKVM_EMUL_CS].base) + v->rip, gpa;
+	int n = 0;
 
-	if (okvm_code_mode(v) != 64)
-		lin &= 0xffffffffULL;
-	first = min_t(unsigned int, 15, PAGE_SIZE - (lin & (PAGE_SIZE - 1)));
-	*len = 0;
-	if (okvm_read_gva(v, lin, buf, first))
-		return -EFAULT;
-	*len = first;
-	if (first < 15 && !okvm_read_gva(v, lin + first, buf + first, 15 - first))
-		*len = 15;
-	return 0;
-}
+	okvm_emul_cancel(e);
+	if (!lm)
+		la &= 0xffffffffULL;
+	while (n < 15) {
+		unsigned int chunk = min_t(unsigned int, 15 - n, PAGE_SIZE - offset_in_page(la + n));
 
-struct okvm_insn {
-	const u8 *b;
-	int n, pos;
-	int mode, opsize, asize;
-	bool rex, rex_w, rex_r, rex_b;
-	bool opsz, adsz;
-	int seg;
-};
-
-static int insn_byte(struct okvm_insn *i)
-{
-	if (i->pos >= i->n)
-		return -1;
-	return i->b[i->pos++];
-}
-
-/* Skip ModRM, SIB and displacement; returns the ModRM byte, or -1 for a register operand. */
-static int insn_modrm(struct okvm_insn *i)
-{
-	int m = insn_byte(i), mod, rm, skip = 0;
-
-	if (m < 0)
-		return -1;
-	mod = m >> 6;
-	rm = m & 7;
-	if (mod == 3)
-		return -1;
-	if (i->asize == 2) {
-		if (mod == 1)
-			skip = 1;
-		else if (mod == 2 || (mod == 0 && rm == 6))
-			skip = 2;
-	} else {
-		if (rm == 4) {
-			int sib = insn_byte(i);
-
-			if (sib < 0)
-				return -1;
-			if (mod == 0 && (sib & 7) == 5)
-				skip = 4;
-		}
-		if (mod == 1)
-			skip = 1;
-		else if (mod == 2 || (mod == 0 && rm == 5))
-			skip = 4;
-	}
-	i->pos += skip;
-	if (i->pos > i->n)
-		return -1;
-	return m;
-}
-
-static u64 insn_imm(struct okvm_insn *i, int size)
-{
-	u64 v = 0;
-	int k;
-
-	for (k = 0; k < size; k++) {
-		int c = insn_byte(i);
-
-		if (c < 0)
-			return 0;
-		v |= (u64)c << (8 * k);
-	}
-	return v;
-}
-
-/* Read GPR @reg with @size bytes; without REX, byte registers 4-7 are AH, CH, DH, BH. */
-static u64 okvm_reg_read(struct okvm_vcpu *v, struct okvm_insn *i, int reg, int size, bool *high8)
-{
-	*high8 = size == 1 && !i->rex && reg >= 4 && reg < 8;
-	if (*high8)
-		return (v->regs[reg - 4] >> 8) & 0xff;
-	return v->regs[reg];
-}
-
-static void okvm_emulation_failure(struct okvm_vcpu *v, const u8 *b, int n)
-{
-	struct okvm_run *run = v->run;
-
-	run->exit_reason = OKVM_EXIT_INTERNAL_ERROR;
-	run->emulation_failure.suberror = OKVM_INTERNAL_ERROR_EMULATION;
-	run->emulation_failure.ndata = 0;
-	run->emulation_failure.flags = 0;
-	if (n > 0) {
-		run->emulation_failure.ndata = 3;
-		run->emulation_failure.flags = OKVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
-		run->emulation_failure.insn_size = n;
-		memcpy(run->emulation_failure.insn_bytes, b, n);
-	}
-}
-
-/*
- * The guest accessed @gpa, which no slot backs for this access. Decode the MOV at RIP and
- * describe the access in kvm_run. A write completes now (RIP moves past it, as in KVM);
- * a read completes on the next KVM_RUN with the data userspace put in kvm_run.
- */
-int okvm_emulate_mmio(struct okvm_vcpu *v, u64 gpa, bool *user_exit)
-{
-	struct okvm_run *run = v->run;
-	struct okvm_insn i = { .seg = -1 };
-	u8 buf[15];
-	int n, op, m = -1, reg = -1, size, dsize;
-	bool write = false, sign = false, high8 = false;
-	u64 val = 0;
-
-	*user_exit = true;
-	if (okvm_fetch_insn(v, buf, &n) || n == 0) {
-		okvm_emulation_failure(v, buf, 0);
-		return 0;
-	}
-	i.b = buf;
-	i.n = n;
-	i.mode = okvm_code_mode(v);
-	for (;;) {
-		op = insn_byte(&i);
-		if (op == 0x66)
-			i.opsz = true;
-		else if (op == 0x67)
-			i.adsz = true;
-		else if (op == 0x26 || op == 0x2e || op == 0x36 || op == 0x3e || op == 0x64 || op == 0x65)
-			i.seg = op;
-		else if (op == 0xf0 || op == 0xf2 || op == 0xf3)
-			continue;
-		else
+		if (okvm_emul_translate(e, la + n, false, &gpa) != OKVM_EMUL_DONE ||
+		    okvm_read_guest(v->vm, gpa, buf + n, chunk))
 			break;
+		n += chunk;
 	}
-	if (i.mode == 64 && op >= 0x40 && op <= 0x4f) {
-		i.rex = true;
-		i.rex_w = op & 8;
-		i.rex_r = op & 4;
-		i.rex_b = op & 1;
-		op = insn_byte(&i);
-	}
-	if (i.mode == 64)
-		i.opsize = i.rex_w ? 8 : i.opsz ? 2 : 4;
-	else
-		i.opsize = ((i.mode == 32) ^ i.opsz) ? 4 : 2;
-	if (i.mode == 64)
-		i.asize = i.adsz ? 4 : 8;
-	else
-		i.asize = ((i.mode == 32) ^ i.adsz) ? 4 : 2;
-
-	size = dsize = i.opsize;
-	switch (op) {
-	case 0x88:	/* MOV r/m8, r8 */
-	case 0x89:	/* MOV r/m, r */
-		if (op == 0x88)
-			size = 1;
-		m = insn_modrm(&i);
-		if (m < 0)
-			goto fail;
-		reg = ((m >> 3) & 7) | (i.rex_r ? 8 : 0);
-		val = okvm_reg_read(v, &i, reg, size, &high8);
-		write = true;
-		break;
-	case 0x8a:	/* MOV r8, r/m8 */
-	case 0x8b:	/* MOV r, r/m */
-		if (op == 0x8a)
-			size = dsize = 1;
-		m = insn_modrm(&i);
-		if (m < 0)
-			goto fail;
-		reg = ((m >> 3) & 7) | (i.rex_r ? 8 : 0);
-		high8 = size == 1 && !i.rex && reg >= 4 && reg < 8;
-		break;
-	case 0xc6:	/* MOV r/m8, imm8 */
-	case 0xc7:	/* MOV r/m, imm16/32 (sign-extended to 64) */
-		if (op == 0xc6)
-			size = 1;
-		m = insn_modrm(&i);
-		if (m < 0 || ((m >> 3) & 7) != 0)
-			goto fail;
-		val = insn_imm(&i, size == 8 ? 4 : size);
-		if (size == 8)
-			val = (u64)(s64)(s32)val;
-		write = true;
-		break;
-	case 0xa0:	/* MOV AL, moffs */
-	case 0xa1:	/* MOV rAX, moffs */
-	case 0xa2:	/* MOV moffs, AL */
-	case 0xa3:	/* MOV moffs, rAX */
-		if (op == 0xa0 || op == 0xa2)
-			size = dsize = 1;
-		insn_imm(&i, i.asize);
-		reg = OKVM_RAX;
-		write = op >= 0xa2;
-		if (write)
-			val = v->regs[OKVM_RAX];
-		break;
-	case 0x0f:
-		op = insn_byte(&i);
-		if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
-			goto fail;
-		/* MOVZX / MOVSX r, r/m8 or r/m16 */
-		size = (op & 1) ? 2 : 1;
-		sign = op >= 0xbe;
-		m = insn_modrm(&i);
-		if (m < 0)
-			goto fail;
-		reg = ((m >> 3) & 7) | (i.rex_r ? 8 : 0);
-		break;
-	default:
-		goto fail;
-	}
-	if (i.pos > i.n)
-		goto fail;
-
-	run->exit_reason = OKVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = size;
-	run->mmio.is_write = write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (write) {
-		memcpy(run->mmio.data, &val, size);
-		v->rip += i.pos;
-		v->pend.kind = 0;
-	} else {
-		v->pend.kind = OKVM_EXIT_MMIO;
-		v->pend.rip = v->rip;
-		v->pend.next_rip = v->rip + i.pos;
-		v->pend.reg = reg;
-		v->pend.len = size;
-		v->pend.dst_size = dsize;
-		v->pend.high8 = high8;
-		v->pend.sign = sign;
-	}
-	return 0;
-fail:
-	okvm_emulation_failure(v, buf, n);
-	return 0;
-}
-
-/* Put the data userspace supplied for an MMIO read into the destination register. */
-void okvm_complete_mmio(struct okvm_vcpu *v)
-{
-	struct okvm_pending *p = &v->pend;
-	u64 val = 0, *r;
-
-	memcpy(&val, v->run->mmio.data, p->len);
-	if (p->sign)
-		val = p->len == 1 ? (u64)(s64)(s8)val : (u64)(s64)(s16)val;
-	if (p->high8) {
-		r = &v->regs[p->reg - 4];
-		*r = (*r & ~0xff00ULL) | ((val & 0xff) << 8);
-	} else {
-		r = &v->regs[p->reg];
-		switch (p->dst_size) {
-		case 1:
-			*r = (*r & ~0xffULL) | (val & 0xff);
-			break;
-		case 2:
-			*r = (*r & ~0xffffULL) | (val & 0xffff);
-			break;
-		case 4:
-			*r = (u32)val;
-			break;
-		default:
-			*r = val;
-			break;
-		}
-	}
-	v->rip = p->next_rip;
+	*len = n;
+	return n ? 0 : -EFAULT;
 }
