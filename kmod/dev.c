@@ -27,7 +27,12 @@ long okvm_check_extension(struct okvm_vm *vm, long ext)
 	case OKVM_CAP_VCPU_EVENTS:
 	case OKVM_CAP_INTR_SHADOW:
 	case OKVM_CAP_DEBUGREGS:
+	case OKVM_CAP_IRQ_ROUTING:
+	case OKVM_CAP_GET_TSC_KHZ:
 		return 1;
+	case OKVM_CAP_ADJUST_CLOCK:
+		/* The KVM_SET_CLOCK flags okvm takes. */
+		return OKVM_CLOCK_REALTIME;
 	case OKVM_CAP_XSAVE:
 	case OKVM_CAP_XCRS:
 		return boot_cpu_has(X86_FEATURE_XSAVE);

@@ -21,6 +21,8 @@
 /* Guest-physical addresses the 4-level nested tables can map. */
 #define OKVM_GPA_BITS		48
 #define OKVM_MMU_CACHE		4
+/* As KVM: GSIs are below this, and a routing table has at most this many entries. */
+#define OKVM_MAX_IRQ_ROUTES	4096
 
 /* General-purpose registers in x86 encoding order, as ModRM uses them. */
 enum {
@@ -63,6 +65,13 @@ struct okvm_vm {
 	int nr_vcpus;
 	u64 identity_map_addr;
 	u32 tss_addr;
+
+	/* KVM_GET/SET_CLOCK: the guest's clock is host CLOCK_MONOTONIC_RAW plus this. */
+	s64 clock_offset;
+
+	/* KVM_SET_GSI_ROUTING: validated and kept for the in-kernel irqchip to come. */
+	struct okvm_irq_routing_entry *routes;
+	u32 nr_routes;
 };
 
 /* A normalised exit handed from a backend to the generic run loop. */

@@ -11,6 +11,7 @@
 #include <asm/msr-index.h>
 #include <asm/fpu/types.h>
 #include <asm/fpu/api.h>
+#include <asm/tsc.h>
 
 #include "okvm.h"
 #include "hv.h"
@@ -1110,6 +1111,9 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 	case OKVM_NMI:
 		v->nmi_pending = true;
 		return 0;
+	case OKVM_GET_TSC_KHZ:
+		/* The guest's TSC runs at the host's rate (no TSC scaling). */
+		return tsc_khz ? tsc_khz : -EIO;
 	case OKVM_GET_VCPU_EVENTS:
 		return okvm_ioctl_get_events(v, argp);
 	case OKVM_SET_VCPU_EVENTS:

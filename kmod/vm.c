@@ -27,6 +27,7 @@ void okvm_vm_put(struct okvm_vm *vm)
 	okvm_mmu_destroy(vm);
 	for (i = 0; i < OKVM_MAX_SLOTS; i++)
 		kvfree(vm->slots[i].dirty);
+	kvfree(vm->routes);
 	mmdrop(vm->mm);
 	kfree(vm);
 }
@@ -245,6 +246,93 @@ out:
 	return r;
 }
 
+static bool okvm_route_valid(const struct okvm_irq_routing_entry *e)
+{
+	if (e->gsi >= OKVM_MAX_IRQ_ROUTES || e->flags || e->pad)
+		return false;
+	switch (e->type) {
+	case OKVM_IRQ_ROUTING_IRQCHIP:
+		if (e->u.irqchip.irqchip == OKVM_IRQCHIP_IOAPIC)
+			return e->u.irqchip.pin < 24;
+		return e->u.irqchip.irqchip <= OKVM_IRQCHIP_PIC_SLAVE && e->u.irqchip.pin < 8;
+	case OKVM_IRQ_ROUTING_MSI:
+		/* x86 MSIs carry no device id. */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* KVM's rules: at most 4096 entries, no flags, known types, valid pins; all or nothing. */
+static noinline_for_stack long okvm_set_gsi_routing(struct okvm_vm *vm, void __user *argp)
+{
+	struct okvm_irq_routing hdr;
+	struct okvm_irq_routing_entry *e = NULL, *old;
+	u32 i;
+
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nr > OKVM_MAX_IRQ_ROUTES || hdr.flags)
+		return -EINVAL;
+	if (hdr.nr) {
+		e = vmemdup_user(argp + sizeof(hdr), array_size(hdr.nr, sizeof(*e)));
+		if (IS_ERR(e))
+			return PTR_ERR(e);
+		for (i = 0; i < hdr.nr; i++) {
+			if (!okvm_route_valid(&e[i])) {
+				kvfree(e);
+				return -EINVAL;
+			}
+		}
+	}
+	mutex_lock(&vm->lock);
+	old = vm->routes;
+	vm->routes = e;
+	vm->nr_routes = hdr.nr;
+	mutex_unlock(&vm->lock);
+	kvfree(old);
+	return 0;
+}
+
+static u64 okvm_clock_host(void)
+{
+	return ktime_get_raw_ns();
+}
+
+static noinline_for_stack long okvm_get_clock(struct okvm_vm *vm, void __user *argp)
+{
+	struct okvm_clock_data d;
+
+	memset(&d, 0, sizeof(d));
+	d.clock = okvm_clock_host() + READ_ONCE(vm->clock_offset);
+	d.realtime = ktime_get_real_ns();
+	d.host_tsc = rdtsc();
+	d.flags = OKVM_CLOCK_REALTIME | OKVM_CLOCK_HOST_TSC;
+	return copy_to_user(argp, &d, sizeof(d)) ? -EFAULT : 0;
+}
+
+/* With KVM_CLOCK_REALTIME the time that passed since @realtime is added, as in KVM. */
+static noinline_for_stack long okvm_set_clock(struct okvm_vm *vm, void __user *argp)
+{
+	struct okvm_clock_data d;
+	u64 now, target;
+
+	if (copy_from_user(&d, argp, sizeof(d)))
+		return -EFAULT;
+	if (d.flags & ~(u32)OKVM_CLOCK_REALTIME)
+		return -EINVAL;
+	target = d.clock;
+	if (d.flags & OKVM_CLOCK_REALTIME) {
+		u64 real = ktime_get_real_ns();
+
+		if (real > d.realtime)
+			target += real - d.realtime;
+	}
+	now = okvm_clock_host();
+	WRITE_ONCE(vm->clock_offset, (s64)(target - now));
+	return 0;
+}
+
 static long okvm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	struct okvm_vm *vm = f->private_data;
@@ -291,6 +379,12 @@ static long okvm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	}
 	case OKVM_CHECK_EXTENSION:
 		return okvm_check_extension(vm, arg);
+	case OKVM_SET_GSI_ROUTING:
+		return okvm_set_gsi_routing(vm, argp);
+	case OKVM_GET_CLOCK:
+		return okvm_get_clock(vm, argp);
+	case OKVM_SET_CLOCK:
+		return okvm_set_clock(vm, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -327,6 +421,8 @@ int okvm_vm_create(unsigned long type)
 	spin_lock_init(&vm->mmu_lock);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
+	/* The guest clock starts at 0. */
+	vm->clock_offset = -(s64)okvm_clock_host();
 	r = okvm_mmu_init(vm);
 	if (r)
 		goto fail;
