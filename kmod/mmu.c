@@ -7,10 +7,11 @@
  * migrates or frees the page (the mmu_seq/mmu_in_progress pair closes the race between
  * looking a page up and installing it). So munmap, swap and migration stay correct.
  *
- * One table format for now: the x86-64 long-mode format that AMD NPT uses. NPT walks
- * with the host's paging mode, so the tables have 5 levels when the host runs with LA57
- * (only entry 0 of the top level is used: guests get 48 bits). Nested accesses count as
- * user accesses, so every entry carries U.
+ * One walker, two entry formats (struct pt_format): AMD NPT uses the x86-64 long-mode
+ * format and walks with the host's paging mode, so its tables have 5 levels when the host
+ * runs with LA57 (only entry 0 of the top level is used: guests get 48 bits); nested
+ * accesses count as user accesses, so every entry carries U. Intel EPT has its own bits
+ * (read, write, execute, memory type) and okvm uses its 4-level walk.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -19,13 +20,50 @@
 
 #include "okvm.h"
 
+/* NPT entries (AMD APM vol. 2, 5.3 and 15.25) */
 #define PTE_P		BIT_ULL(0)
 #define PTE_W		BIT_ULL(1)
 #define PTE_U		BIT_ULL(2)
 #define PTE_A		BIT_ULL(5)
 #define PTE_D		BIT_ULL(6)
+/* EPT entries (Intel SDM vol. 3C, 29.3.2): permissions, and the memory type of a leaf. */
+#define EPT_R		BIT_ULL(0)
+#define EPT_W		BIT_ULL(1)
+#define EPT_X		BIT_ULL(2)
+#define EPT_MT_WB	(6ULL << 3)
 #define PTE_ADDR	0x000ffffffffff000ULL
 #define PT_ENTRIES	512
+
+struct pt_format {
+	u64 present;		/* any of these bits set: the entry is in use */
+	u64 table;		/* bits of an entry pointing to a table */
+	u64 leaf;		/* bits of a leaf readable and executable by the guest */
+	u64 write;		/* what makes a leaf writable */
+	u64 dirty;		/* set with write, so the hardware does not have to */
+	bool host_levels;	/* walk as deep as the host's paging (NPT), else 4 levels */
+};
+
+static const struct pt_format pt_npt = {
+	.present = PTE_P,
+	.table = PTE_P | PTE_W | PTE_U | PTE_A,
+	.leaf = PTE_P | PTE_U | PTE_A,
+	.write = PTE_W,
+	.dirty = PTE_D,
+	.host_levels = true,
+};
+
+static const struct pt_format pt_ept = {
+	.present = EPT_R | EPT_W | EPT_X,
+	.table = EPT_R | EPT_W | EPT_X,
+	.leaf = EPT_R | EPT_X | EPT_MT_WB,
+	.write = EPT_W,
+};
+
+/* The backend chosen at load time decides the format. */
+static const struct pt_format *pt_fmt(void)
+{
+	return okvm_hv == &vmx_hv_ops ? &pt_ept : &pt_npt;
+}
 
 static inline int pt_index(u64 gpa, int level)
 {
@@ -37,10 +75,10 @@ static inline u64 *pt_table(u64 pte)
 	return phys_to_virt(pte & PTE_ADDR);
 }
 
-/* NPT uses the host's paging mode at VMRUN. */
+/* NPT uses the host's paging mode at VMRUN; EPT has the depth the EPTP gives (4). */
 static int pt_levels(void)
 {
-	return pgtable_l5_enabled() ? 5 : 4;
+	return pt_fmt()->host_levels && pgtable_l5_enabled() ? 5 : 4;
 }
 
 phys_addr_t okvm_mmu_root(struct okvm_vm *vm)
@@ -54,6 +92,7 @@ phys_addr_t okvm_mmu_root(struct okvm_vm *vm)
  */
 static bool pt_zap(u64 *table, int level, u64 base, u64 start, u64 end, bool wrprot)
 {
+	const struct pt_format *f = pt_fmt();
 	u64 span = 1ULL << (PAGE_SHIFT + 9 * (level - 1));
 	bool changed = false;
 	int i;
@@ -61,13 +100,13 @@ static bool pt_zap(u64 *table, int level, u64 base, u64 start, u64 end, bool wrp
 	for (i = 0; i < PT_ENTRIES; i++) {
 		u64 lo = base + i * span, hi = lo + span;
 
-		if (hi <= start || lo >= end || !(table[i] & PTE_P))
+		if (hi <= start || lo >= end || !(table[i] & f->present))
 			continue;
 		if (level > 1) {
 			changed |= pt_zap(pt_table(table[i]), level - 1, lo, start, end, wrprot);
 		} else if (wrprot) {
-			if (table[i] & PTE_W) {
-				table[i] &= ~(PTE_W | PTE_D);
+			if (table[i] & f->write) {
+				table[i] &= ~(f->write | f->dirty);
 				changed = true;
 			}
 		} else {
@@ -92,7 +131,7 @@ static void pt_free(u64 *table, int level)
 
 	if (level > 1)
 		for (i = 0; i < PT_ENTRIES; i++)
-			if (table[i] & PTE_P)
+			if (table[i] & pt_fmt()->present)
 				pt_free(pt_table(table[i]), level - 1);
 	free_page((unsigned long)table);
 }
@@ -125,10 +164,10 @@ static u64 *pt_leaf(struct okvm_vcpu *vcpu, u64 gpa)
 	for (level = pt_levels(); level > 1; level--) {
 		u64 *e = &table[pt_index(gpa, level)];
 
-		if (!(*e & PTE_P)) {
+		if (!(*e & pt_fmt()->present)) {
 			struct page *p = vcpu->mmu_cache[--vcpu->nmmu_cache];
 
-			*e = page_to_phys(p) | PTE_P | PTE_W | PTE_U | PTE_A;
+			*e = page_to_phys(p) | pt_fmt()->table;
 		}
 		table = pt_table(*e);
 	}
@@ -195,8 +234,8 @@ retry:
 		goto retry;
 	}
 	pfn = page_to_pfn(page);
-	*pt_leaf(vcpu, gpa) = ((u64)pfn << PAGE_SHIFT) | PTE_P | PTE_U | PTE_A |
-			      (map_write ? PTE_W | PTE_D : 0);
+	*pt_leaf(vcpu, gpa) = ((u64)pfn << PAGE_SHIFT) | pt_fmt()->leaf |
+			      (map_write ? pt_fmt()->write | pt_fmt()->dirty : 0);
 	if (map_write && log) {
 		s = okvm_slot_find(vm, gpa);
 		if (s && s->dirty)
