@@ -28,6 +28,7 @@ long okvm_check_extension(struct okvm_vm *vm, long ext)
 	case OKVM_CAP_INTR_SHADOW:
 	case OKVM_CAP_DEBUGREGS:
 	case OKVM_CAP_IRQ_ROUTING:
+	case OKVM_CAP_USER_NMI:
 	case OKVM_CAP_GET_TSC_KHZ:
 		return 1;
 	case OKVM_CAP_ADJUST_CLOCK:

@@ -138,6 +138,8 @@ static int okvm_emul_result(struct okvm_vcpu *v, struct okvm_emul *e, int r)
 			okvm_queue_exception_payload(v, 1, false, 0, BIT(14));	/* DR6.BS */
 		return 1;
 	case OKVM_EMUL_MMIO:
+		/* A REP instruction's finished iterations are committed in e->regs. */
+		okvm_emul_store(v, e);
 		run->exit_reason = OKVM_EXIT_MMIO;
 		run->mmio.phys_addr = e->mmio.gpa;
 		run->mmio.len = e->mmio.len;

@@ -66,6 +66,12 @@
 #define PORT_STR	0x30
 #define PORT_COUNT	0x40
 #define PORT_SPIN	0x50
+#define PORT_READY	0x60
+#define PORT_NMI	0x61
+#define PORT_NMI_DONE	0x62
+#define PORT_IRQ	0x63
+/* The vector the interrupt tests inject. */
+#define IRQ_VECTOR	0x20
 
 /* Values the guests write, checked by the host. */
 #define PM32_MAGIC	0xcafebabe

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: MIT
+/* Events (KVM_NMI, KVM_INTERRUPT, VCPU_EVENTS), DEBUGREGS and the MMIO instruction forms. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "harness.h"
+
+static int nmi_vm(struct vm *vm, struct vcpu *v)
+{
+	MUST(vm_create(vm));
+	MUST(vcpu_create(vm, v, 0));
+	load_blob(vm, CODE_GPA, BLOB_g_nmi);
+	return setup_real(v, CODE_GPA);
+}
+
+/* Run until an OUT to @port, tolerating HLT exits (the guest idles in HLT). */
+static int run_to_port(struct vcpu *v, uint16_t port, uint64_t *data)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		if (ioctl(v->fd, KVM_RUN, 0))
+			return fail("KVM_RUN: %s", strerror(errno));
+		if (v->run->exit_reason == KVM_EXIT_HLT)
+			continue;
+		if (v->run->exit_reason != KVM_EXIT_IO || v->run->io.port != port)
+			return fail("exit was %s, expected OUT to port %#x", exit_desc(v), port);
+		*data = *((uint8_t *)v->run + v->run->io.data_offset);
+		return 0;
+	}
+	return fail("no OUT to port %#x after 8 HLT exits", port);
+}
+
+/* An NMI is taken with IF=0; a second one waits for the handler's IRET. */
+static int t_nmi(void)
+{
+	struct kvm_vcpu_events ev;
+	struct vm vm;
+	struct vcpu v;
+	uint64_t data;
+
+	MUST(nmi_vm(&vm, &v));
+	MUST(run_expect_io(&v, KVM_EXIT_IO_OUT, PORT_READY, 1, &data));
+	CHECK_EQ("NMI count before any NMI", data, 0);
+	TRY(ioctl(v.fd, KVM_NMI));
+	MUST(run_to_port(&v, PORT_NMI, &data));
+	CHECK_EQ("NMI count in the first handler", data, 1);
+	/* In the handler: NMIs are masked until IRET. */
+	TRY(ioctl(v.fd, KVM_GET_VCPU_EVENTS, &ev));
+	CHECK(ev.nmi.masked, "nmi.masked is 0 inside the NMI handler");
+	TRY(ioctl(v.fd, KVM_NMI));
+	MUST(run_expect_io(&v, KVM_EXIT_IO_OUT, PORT_NMI_DONE, 1, &data));
+	CHECK_EQ("NMI count at the end of the first handler", data, 1);
+	MUST(run_to_port(&v, PORT_NMI, &data));
+	CHECK_EQ("NMI count in the second handler", data, 2);
+	return T_PASS;
+}
+
+/* KVM_INTERRUPT with IF=0 is refused by the guest's state only through the window. */
+static int t_irq_window(void)
+{
+	struct kvm_regs r;
+	struct kvm_interrupt irq = { .irq = IRQ_VECTOR };
+	struct vm vm;
+	struct vcpu v;
+	uint64_t data;
+
+	MUST(nmi_vm(&vm, &v));
+	MUST(run_expect_io(&v, KVM_EXIT_IO_OUT, PORT_READY, 1, &data));
+	MUST(complete_pending(&v));
+	CHECK(!v.run->if_flag, "if_flag is 1 while the guest runs with IF=0");
+	CHECK(!v.run->ready_for_interrupt_injection, "ready_for_interrupt_injection with IF=0");
+	/* Let the guest take interrupts; the window opens before the next instruction. */
+	MUST(get_regs(&v, &r));
+	r.rflags |= 0x200;
+	MUST(set_regs(&v, &r));
+	v.run->request_interrupt_window = 1;
+	MUST(run_expect(&v, KVM_EXIT_IRQ_WINDOW_OPEN));
+	CHECK(v.run->ready_for_interrupt_injection, "IRQ_WINDOW_OPEN without ready_for_interrupt_injection");
+	CHECK(v.run->if_flag, "if_flag is 0 at IRQ_WINDOW_OPEN");
+	v.run->request_interrupt_window = 0;
+	TRY(ioctl(v.fd, KVM_INTERRUPT, &irq));
+	MUST(run_to_port(&v, PORT_IRQ, &data));
+	CHECK_EQ("interrupt handler count", data, 1);
+	irq.irq = 256;
+	EXPECT_ERRNO(ioctl(v.fd, KVM_INTERRUPT, &irq), EINVAL);
+	return T_PASS;
+}
+
+static int t_vcpu_events(void)
+{
+	struct kvm_vcpu_events in, out;
+	struct vm vm;
+	struct vcpu v;
+
+	if (!check_cap(kvm_sys, KVM_CAP_VCPU_EVENTS))
+		return fail("KVM_CAP_VCPU_EVENTS is not reported");
+	MUST(nmi_vm(&vm, &v));
+	memset(&in, 0, sizeof(in));
+	in.exception.injected = 1;
+	in.exception.nr = 13;
+	in.exception.has_error_code = 1;
+	in.exception.error_code = 0x18;
+	in.interrupt.shadow = KVM_X86_SHADOW_INT_MOV_SS;
+	in.nmi.pending = 1;
+	in.nmi.masked = 1;
+	in.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
+	TRY(ioctl(v.fd, KVM_SET_VCPU_EVENTS, &in));
+	TRY(ioctl(v.fd, KVM_GET_VCPU_EVENTS, &out));
+	CHECK(out.exception.injected == 1 && out.exception.nr == 13 &&
+	      out.exception.has_error_code == 1 && out.exception.error_code == 0x18,
+	      "exception read back as injected=%u nr=%u has_error=%u error=%#x",
+	      out.exception.injected, out.exception.nr, out.exception.has_error_code,
+	      out.exception.error_code);
+	CHECK(out.interrupt.shadow != 0, "interrupt shadow read back as 0");
+	CHECK(out.nmi.pending == 1 && out.nmi.masked == 1,
+	      "nmi read back as pending=%u masked=%u", out.nmi.pending, out.nmi.masked);
+	CHECK(out.flags & KVM_VCPUEVENT_VALID_SHADOW, "flags %#x lack VALID_SHADOW", out.flags);
+
+	/* Bad input: unknown flags, an NMI vector as exception, a vector above 31. */
+	in.flags = 0x80000000u;
+	EXPECT_ERRNO(ioctl(v.fd, KVM_SET_VCPU_EVENTS, &in), EINVAL);
+	in.flags = 0;
+	in.exception.nr = 2;
+	EXPECT_ERRNO(ioctl(v.fd, KVM_SET_VCPU_EVENTS, &in), EINVAL);
+	in.exception.nr = 32;
+	EXPECT_ERRNO(ioctl(v.fd, KVM_SET_VCPU_EVENTS, &in), EINVAL);
+	/* Nothing changed by the refused calls. */
+	TRY(ioctl(v.fd, KVM_GET_VCPU_EVENTS, &out));
+	CHECK_EQ("exception.nr after refused sets", out.exception.nr, 13);
+
+	/* Clearing: NMI pending and the shadow change only with their VALID flags. */
+	memset(&in, 0, sizeof(in));
+	in.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
+	TRY(ioctl(v.fd, KVM_SET_VCPU_EVENTS, &in));
+	TRY(ioctl(v.fd, KVM_GET_VCPU_EVENTS, &out));
+	CHECK(!out.exception.injected && !out.nmi.pending && !out.interrupt.shadow,
+	      "events not cleared: exception %u nmi.pending %u shadow %u",
+	      out.exception.injected, out.nmi.pending, out.interrupt.shadow);
+	return T_PASS;
+}
+
+static int t_debugregs(void)
+{
+	struct kvm_debugregs in, out;
+	struct vm vm;
+	struct vcpu v;
+
+	if (!check_cap(kvm_sys, KVM_CAP_DEBUGREGS))
+		return fail("KVM_CAP_DEBUGREGS is not reported");
+	MUST(nmi_vm(&vm, &v));
+	memset(&in, 0, sizeof(in));
+	in.db[0] = 0x1000;
+	in.db[1] = 0x2000;
+	in.db[2] = 0xdead0000;
+	in.db[3] = 0xffffffff80000000ULL;
+	in.dr6 = 0xffff0ff1;
+	in.dr7 = 0x401;
+	TRY(ioctl(v.fd, KVM_SET_DEBUGREGS, &in));
+	TRY(ioctl(v.fd, KVM_GET_DEBUGREGS, &out));
+	CHECK(!memcmp(in.db, out.db, sizeof(in.db)), "db[] did not round-trip");
+	CHECK_EQ("dr6", out.dr6, in.dr6);
+	CHECK_EQ("dr7", out.dr7, in.dr7);
+	in.flags = 1;
+	EXPECT_ERRNO(ioctl(v.fd, KVM_SET_DEBUGREGS, &in), EINVAL);
+	in.flags = 0;
+	in.dr7 = 1ULL << 32;
+	EXPECT_ERRNO(ioctl(v.fd, KVM_SET_DEBUGREGS, &in), EINVAL);
+	TRY(ioctl(v.fd, KVM_GET_DEBUGREGS, &out));
+	CHECK_EQ("dr7 after a refused set", out.dr7, 0x401);
+	return T_PASS;
+}
+
+/* One expected MMIO exit: reads get @data, writes must carry it. */
+struct mmio_step {
+	int write;
+	uint32_t off, len;
+	uint64_t data;
+};
+
+static int t_mmio_forms(void)
+{
+	static const struct mmio_step steps[] = {
+		{ 0, 0x00, 4, 10 }, { 1, 0x00, 4, 15 },		/* add $5 */
+		{ 0, 0x10, 1, 0xf0 },				/* movzbl */
+		{ 0, 0x18, 1, 0x80 },				/* movsbq */
+		{ 0, 0x20, 4, 0xaabbccdd }, { 1, 0x20, 4, 0x12345678 },	/* xchg */
+		{ 0, 0x28, 4, 7 },				/* cmp */
+		{ 0, 0x30, 1, 0x80 },				/* test */
+		{ 0, 0x38, 4, 0x8 },				/* bt $3 */
+		{ 0, 0x60, 2, 0x1010 }, { 1, 0x60, 2, 0x1111 },	/* or */
+		{ 1, 0x40, 1, 0x5a }, { 1, 0x41, 1, 0x5a }, { 1, 0x42, 1, 0x5a },	/* rep stosb */
+		{ 1, 0x50, 1, 0xc1 }, { 1, 0x51, 1, 0xc2 },	/* rep movsb */
+	};
+	struct kvm_regs r;
+	struct vm vm;
+	struct vcpu v;
+	struct kvm_run *run;
+	uint64_t data;
+	size_t i;
+
+	MUST(vm_create(&vm));
+	MUST(vcpu_create(&vm, &v, 0));
+	load_blob(&vm, CODE_GPA, BLOB_g_emul);
+	vm.mem[STR_SRC] = 0xc1;
+	vm.mem[STR_SRC + 1] = 0xc2;
+	MUST(setup_long(&v, CODE_GPA));
+	run = v.run;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		const struct mmio_step *s = &steps[i];
+
+		data = 0;
+		if (run_expect_mmio(&v, s->write, MMIO_GPA + s->off, s->len, &data))
+			return fail("step %zu: exit was %s, expected MMIO %s %#llx len %u", i,
+				    exit_desc(&v), s->write ? "write" : "read",
+				    (unsigned long long)(MMIO_GPA + s->off), s->len);
+		if (s->write) {
+			CHECK(data == s->data, "step %zu: write carried %#llx, expected %#llx", i,
+			      (unsigned long long)data, (unsigned long long)s->data);
+		} else {
+			memset(run->mmio.data, 0, sizeof(run->mmio.data));
+			memcpy(run->mmio.data, &s->data, s->len);
+		}
+	}
+	/* The x87 load from MMIO: an emulation failure, never a guessed result. */
+	if (ioctl(v.fd, KVM_RUN, 0))
+		return fail("KVM_RUN: %s", strerror(errno));
+	CHECK(run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
+	      run->emulation_failure.suberror == KVM_INTERNAL_ERROR_EMULATION,
+	      "fldl from MMIO: exit was %s, expected INTERNAL_ERROR/EMULATION", exit_desc(&v));
+	if (run->emulation_failure.ndata >= 3 &&
+	    (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
+		CHECK(run->emulation_failure.insn_size >= 3 &&
+		      run->emulation_failure.insn_bytes[0] == 0xdd,
+		      "instruction bytes: size %u first %#x, expected fldl (dd ..)",
+		      run->emulation_failure.insn_size, run->emulation_failure.insn_bytes[0]);
+	} else if (strstr(kvm_device, "okvm")) {
+		return fail("okvm's emulation failure carries no instruction bytes");
+	}
+	MUST(get_regs(&v, &r));
+	CHECK_EQ("r8 (movzbl)", r.r8, 0xf0);
+	CHECK_EQ("r9 (movsbq)", r.r9, 0xffffffffffffff80ULL);
+	CHECK_EQ("r10 (xchg old value)", r.r10, 0xaabbccdd);
+	CHECK_EQ("r11b (cmp equal: ZF)", r.r11 & 0xff, 1);
+	CHECK_EQ("r12b (test bit 7 set: !ZF)", r.r12 & 0xff, 1);
+	CHECK_EQ("r13b (bt bit 3: CF)", r.r13 & 0xff, 1);
+	CHECK_EQ("r14 (rdi after rep stosb)", r.r14, MMIO_GPA + 0x43);
+	CHECK_EQ("r15 (rdi after rep movsb)", r.r15, MMIO_GPA + 0x52);
+	CHECK_EQ("rcx after rep movsb", r.rcx, 0);
+	CHECK_EQ("rip at the failed instruction", r.rip, SYM_emul_x87);
+	return T_PASS;
+}
+
+const struct test event_tests[] = {
+	{ "nmi", t_nmi },
+	{ "irq_window", t_irq_window },
+	{ "vcpu_events", t_vcpu_events },
+	{ "debugregs", t_debugregs },
+	{ "mmio_forms", t_mmio_forms },
+	{ NULL, NULL },
+};
