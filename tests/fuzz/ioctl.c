@@ -534,6 +534,23 @@ static void op_fork(struct worker *w)
 		host_error(w, "forked child died of signal %d", WTERMSIG(st));
 }
 
+static const char *skip_list = "";
+
+/* Sets the op's name; true when --skip names it (to narrow a failure down). */
+static int op_skip(struct worker *w, const char *name)
+{
+	const char *p = skip_list;
+	size_t n = strlen(name);
+
+	w->op_name = name;
+	while ((p = strstr(p, name))) {
+		if ((p == skip_list || p[-1] == ',') && (p[n] == 0 || p[n] == ','))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
 static void one_op(struct worker *w)
 {
 	struct rng *r = &w->r;
@@ -551,73 +568,90 @@ static void one_op(struct worker *w)
 		return;
 	}
 	if (c < 4) {
-		w->op_name = "open";
+		if (op_skip(w, "open"))
+			return;
 		fd = dev_open(dev_path);
 		if (fd >= 0)
 			pool_add(fd, K_SYS);
 	} else if (c < 10) {
-		w->op_name = "create-vm";
+		if (op_skip(w, "create-vm"))
+			return;
 		fd = pool_pick(r, K_SYS);
 		if (fd >= 0 && (fd = xioctl(w, fd, OKVM_CREATE_VM,
 					    (void *)(uintptr_t)(rng_below(r, 10) ? 0 : rnd_val(r)))) >= 0)
 			pool_add(fd, K_VM);
 	} else if (c < 17) {
-		w->op_name = "create-vcpu";
+		if (op_skip(w, "create-vcpu"))
+			return;
 		fd = pool_pick(r, K_VM);
 		if (fd >= 0 && (fd = xioctl(w, fd, OKVM_CREATE_VCPU,
 					    (void *)(uintptr_t)(rng_below(r, 6) ? rng_below(r, 4) : rnd_val(r)))) >= 0)
 			pool_add(fd, K_VCPU);
 	} else if (c < 22) {
-		w->op_name = "close";
+		if (op_skip(w, "close"))
+			return;
 		pool_close_random(r);
 	} else if (c < 32) {
-		w->op_name = "slot";
+		if (op_skip(w, "slot"))
+			return;
 		if ((fd = pool_pick(r, K_VM)) >= 0)
 			op_slot(w, fd);
 	} else if (c < 42) {
-		w->op_name = "run";
+		if (op_skip(w, "run"))
+			return;
 		if ((fd = pool_pick(r, K_VCPU)) >= 0)
 			op_run(w, fd);
 	} else if (c < 55) {
-		w->op_name = "state";
+		if (op_skip(w, "state"))
+			return;
 		if ((fd = pool_pick(r, K_VCPU)) >= 0)
 			op_state(w, fd);
 	} else if (c < 60) {
-		w->op_name = "msrs";
+		if (op_skip(w, "msrs"))
+			return;
 		if ((fd = pool_pick(r, K_VCPU)) >= 0)
 			op_msrs(w, fd);
 	} else if (c < 65) {
-		w->op_name = "cpuid";
+		if (op_skip(w, "cpuid"))
+			return;
 		if (rng_below(r, 2) && (fd = pool_pick(r, K_SYS)) >= 0)
 			op_cpuid(w, fd, 1);
 		else if ((fd = pool_pick(r, K_VCPU)) >= 0)
 			op_cpuid(w, fd, 0);
 	} else if (c < 69) {
-		w->op_name = "vcpu-misc";
+		if (op_skip(w, "vcpu-misc"))
+			return;
 		if ((fd = pool_pick(r, K_VCPU)) >= 0)
 			op_misc_vcpu(w, fd);
 	} else if (c < 75) {
-		w->op_name = "vm-misc";
+		if (op_skip(w, "vm-misc"))
+			return;
 		if ((fd = pool_pick(r, K_VM)) >= 0)
 			op_vm_misc(w, fd);
 	} else if (c < 85) {
-		w->op_name = "random-ioctl";
+		if (op_skip(w, "random-ioctl"))
+			return;
 		op_random_ioctl(w);
 	} else if (c < 90) {
-		w->op_name = "wrong-fd";
+		if (op_skip(w, "wrong-fd"))
+			return;
 		op_wrong_fd(w);
 	} else if (c < 93) {
-		w->op_name = "mmap";
+		if (op_skip(w, "mmap"))
+			return;
 		op_mmap(w);
 	} else if (c < 96) {
-		w->op_name = "guest-memory";
+		if (op_skip(w, "guest-memory"))
+			return;
 		/* New random guest code and data under the slots. */
 		rng_fill(r, slot_buf[rng_below(r, NBUF)] + (rng_below(r, BUF_SIZE / 4096) << 12), 4096);
 	} else if (c < 97) {
-		w->op_name = "fork";
+		if (op_skip(w, "fork"))
+			return;
 		op_fork(w);
 	} else {
-		w->op_name = "dup";
+		if (op_skip(w, "dup"))
+			return;
 		if ((fd = pool_pick(r, K_FREE)) >= 0 && (fd = dup(fd)) >= 0)
 			pool_add(fd, K_OTHER);
 	}
@@ -744,8 +778,9 @@ static int fuzz(uint64_t ops, int nthreads, uint64_t limit_ms, int quiet)
 
 /*
  * okvm-fuzz ioctl [--seed N] [--ops N] [--threads N] [--limit-ms N] [--selfcheck]
- *                 [--trace-from OP] [--progress-ms MS]
- * --trace-from prints every ioctl from that op of each thread on (stderr).
+ *                 [--trace-from OP] [--progress-ms MS] [--skip KIND,KIND...]
+ * --trace-from prints every ioctl from that op of each thread on (stderr); --skip
+ * leaves out kinds of operation (open, create-vm, run, slot, ...: the names in one_op).
  */
 int cmd_ioctl(int argc, char **argv)
 {
@@ -761,6 +796,9 @@ int cmd_ioctl(int argc, char **argv)
 	plant_hang = opt_u64(argc, argv, "--plant-hang", 0);
 	trace_from = opt_u64(argc, argv, "--trace-from", 0);
 	progress_ms = opt_u64(argc, argv, "--progress-ms", 10000);
+	for (int i = 0; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--skip"))
+			skip_list = argv[i + 1];
 	if (opt_flag(argc, argv, "--selfcheck")) {
 		/* The detector must catch a planted kernel-internal errno and a planted hang. */
 		static const char *const what[] = { "errno", "hang" };
