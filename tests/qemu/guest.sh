@@ -1,0 +1,124 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs inside the vm tier's guest (busybox sh), started by tests/qemu/run. For each device
+# and machine type it boots the inner Linux with QEMU 7.2 from the root tree in /tests/root
+# (chroot), in a private mount namespace whose /dev/kvm is the device under test bind-mounted
+# (QEMU 7.2 opens /dev/kvm by path), and prints one result line per boot.
+#
+#   sh guest.sh TIER TIMEOUT SILENCE SMP MEM 'DEVICES' 'MACHINES' [EXTRA-KERNEL-ARGS]
+#
+# A boot ends after TIMEOUT seconds, or after SILENCE seconds without inner console output.
+#
+# DEVICES: kvm (the in-tree kvm_amd, /dev/kvm) and/or okvm (/dev/okvm); MACHINES: pc, q35.
+# Besides the result lines it prints, per boot, "qemu-time NAME SECONDS" (QEMU start to
+# exit, guest clock; "-" when it failed) and the inner console as "NAME| " lines.
+tier=$1 limit=$2 silence=$3 smp=$4 mem=$5 devices=$6 machines=$7 extra=${8:-}
+root=/tests/root
+marker='okvm-inner: userspace reached'
+
+# The outer guest's uptime in centiseconds (its clock follows the host's under TCG).
+cs() {
+	local up rest
+	read up rest </proc/uptime
+	echo "${up%.*}${up#*.}"
+}
+
+# QEMU's own words when KVM_RUN fails or returns an exit it cannot handle; it then stops
+# the guest and waits (forever, without a monitor), so the watcher ends it at once.
+fatal='KVM internal error|KVM: entry failed|kvm run failed|qemu-system-x86_64: .*([Ee]rror|failed|[Aa]ssertion)'
+
+# inner_boot NAME DEVICE MACHINE: one QEMU run with its console in /tmp/NAME.log.
+inner_boot() {
+	local name=$1 dev=$2 machine=$3 log=/tmp/$1.log end=/tmp/$1.end
+	local t0 t1 rc secs n up pid size last=-1 heard stop= why report
+	rm -f "$end"
+	t0=$(cs)
+	heard=$t0
+	# The chroot's /dev is a tmpfs with the few nodes QEMU opens; kvm is the device
+	# under test, bound over a plain file so that /dev/kvm need not exist outside.
+	(unshare -m sh -c '
+		r=$1 dev=$2; shift 2
+		mount -t tmpfs -o mode=755 dev "$r/dev" || exit 125
+		for n in null zero full random urandom; do
+			: >"$r/dev/$n" && mount --bind "/dev/$n" "$r/dev/$n" || exit 125
+		done
+		: >"$r/dev/kvm" && mount --bind "$dev" "$r/dev/kvm" || exit 125
+		mount -t proc proc "$r/proc" && mount --bind /sys "$r/sys" &&
+			mount -t tmpfs tmp "$r/tmp" || exit 125
+		exec "$@"' sh "$root" "$dev" \
+		timeout "$limit" chroot "$root" /usr/bin/qemu-system-x86_64 \
+		-accel kvm,kernel-irqchip=off -M "$machine" -smp "$smp" -m "$mem" \
+		-nodefaults -nographic -serial stdio -no-reboot \
+		-kernel /inner/vmlinuz -initrd /inner/initrd.gz \
+		-append "console=ttyS0 panic=-1 oops=panic $extra" </dev/null >"$log" 2>&1
+	echo "$? $(cs)" >"$end") &
+	pid=$!
+	# The watcher: an inner console silent for $silence seconds (a hung guest), or QEMU
+	# saying that KVM failed, ends the run early.
+	while [ ! -s "$end" ]; do
+		sleep 1
+		[ -s "$end" ] && break
+		size=$(wc -c <"$log" 2>/dev/null)
+		if [ "${size:-0}" != "$last" ]; then
+			last=${size:-0}
+			heard=$(cs)
+		fi
+		if grep -Eq "$fatal" "$log" 2>/dev/null; then
+			stop="QEMU reported a KVM failure"
+		elif [ $(($(cs) - heard)) -ge $((silence * 100)) ]; then
+			stop="inner console silent for ${silence} s"
+		else
+			continue
+		fi
+		# The only QEMU in this guest. A TERM first, so that it can say goodbye.
+		killall qemu-system-x86_64 2>/dev/null
+		sleep 3
+		killall -KILL qemu-system-x86_64 2>/dev/null
+		break
+	done
+	wait $pid
+	read rc t1 <"$end"
+	n=$((t1 - t0))
+	secs=$((n / 100)).$(printf %02d $((n % 100)))
+	# The inner console, for the log; "[" dropped from the inner kernel's time stamps so
+	# that the vm tier's scan of the outer kernel's lines does not take them as its own.
+	tail -n 1000 "$log" | tr -d '\r' | sed "s/^\[/ /; s/^/$name| /"
+	up=$(sed -n "s/.*$marker at uptime \([0-9.]*\).*/\1/p" "$log" | head -1)
+	report=$(grep -E 'Kernel panic|Oops|BUG:|general protection|Call Trace' "$log" | head -1)
+	if [ -n "$up" ] && [ -z "$report" ] && [ -z "$stop" ]; then
+		echo "PASS $tier/$name: ${secs} s (inner kernel uptime at userspace ${up} s)"
+		echo "qemu-time $name $secs"
+		return
+	fi
+	if [ -n "$up" ]; then
+		why="reached userspace, but: $(echo "${report:-$stop}" | cut -c1-120)"
+	elif [ "$rc" = 125 ]; then
+		why="could not set up the mount namespace for $dev"
+	elif [ -n "$stop" ]; then
+		why="$stop; stopped after ${secs} s without the userspace line"
+	elif [ $n -ge $((limit * 100)) ]; then
+		why="no userspace line within ${limit} s (QEMU stopped)"
+	else
+		why="QEMU exited with status $rc after ${secs} s without the userspace line"
+	fi
+	echo "FAIL $tier/$name: $why"
+	tail -n 15 "$log" | tr -d '\r' | sed 's/^/    > /'
+	echo "qemu-time $name -"
+}
+
+for d in $devices; do
+	case $d in
+	kvm) dev=/dev/kvm ;;
+	okvm) dev=/dev/okvm ;;
+	*) echo "FAIL $tier/$d: unknown device"; continue ;;
+	esac
+	for m in $machines; do
+		if [ ! -c $dev ]; then
+			echo "FAIL $tier/$d-$m: $dev does not exist in the guest"
+			echo "qemu-time $d-$m -"
+			continue
+		fi
+		inner_boot "$d-$m" "$dev" "$m"
+	done
+done
+exit 0
