@@ -57,6 +57,27 @@ static int trace_exits;
 module_param_named(vmx_trace_exits, trace_exits, int, 0644);
 MODULE_PARM_DESC(vmx_trace_exits, "debugging: log this many VMX exits");
 
+/*
+ * What VMX operation around each run costs: TSC cycles spent entering and leaving VMX
+ * operation (CR4, VMXON, VMCLEAR, VMPTRLD, VMXOFF) against the whole entry-to-exit
+ * section, summed over entries while vmx_measure is set (tests/vmx reads them).
+ */
+static bool measure;
+module_param_named(vmx_measure, measure, bool, 0644);
+MODULE_PARM_DESC(vmx_measure, "measure the cost of VMX operation per run (see vmx_cost)");
+static atomic64_t cost_entries, cost_root, cost_total;
+
+static int vmx_cost_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "entries %lld root-cycles %lld total-cycles %lld\n",
+			  (long long)atomic64_read(&cost_entries), (long long)atomic64_read(&cost_root),
+			  (long long)atomic64_read(&cost_total));
+}
+
+static const struct kernel_param_ops vmx_cost_ops = { .get = vmx_cost_get };
+module_param_cb(vmx_cost, &vmx_cost_ops, NULL, 0444);
+MODULE_PARM_DESC(vmx_cost, "entries, cycles in VMXON..VMPTRLD + VMCLEAR..VMXOFF, cycles entry to exit");
+
 /* What the probe found; fixed after load. */
 static struct {
 	u64 basic, ept_vpid;
@@ -209,7 +230,7 @@ static void vmx_leave_root(unsigned long cr4)
 
 static void vmx_say_busy(int cpu)
 {
-	pr_err_ratelimited("okvm: VMX is in use by another hypervisor on cpu %d (kvm_intel loaded with kvm.enable_virt_at_load=1, or with VMs of its own): unload kvm_intel (rmmod kvm_intel) or load kvm with enable_virt_at_load=0, then try again\n",
+	pr_err_ratelimited("okvm: VMX is in use by another hypervisor on cpu %d (kvm_intel holds it while it has VMs, and from load with kvm.enable_virt_at_load=1): stop its VMs and unload kvm_intel (rmmod kvm_intel), or boot with kvm.enable_virt_at_load=0, then try again\n",
 			   cpu);
 }
 
@@ -1306,7 +1327,7 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	struct vmx_cpu *c;
 	unsigned long cr4;
 	u64 vmcs_pa = virt_to_phys(vx->vmcs), host_sw[SW_NR], guest_sw[SW_NR], dr6, dr7, debugctl;
-	u64 fs_base, kgs_base;
+	u64 fs_base, kgs_base, t0 = 0, t1 = 0, t2 = 0, t3;
 	u32 reason = 0, exit_intr = 0, exit_error = 0, idt_info = 0, idt_error = 0, insn_len = 0;
 	u32 insn_info = 0, insn_error = 0, pkru = 0;
 	u16 ds, es, fs, gs, ldt;
@@ -1327,6 +1348,8 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	if (!READ_ONCE(c->ready) || !okvm_vcpu_enter_prepare(v))
 		goto not_entered;
 
+	if (measure)
+		t0 = rdtsc_ordered();
 	r = vmx_enter_root(c, &cr4);
 	if (r) {
 		okvm_vcpu_exit_done(v);
@@ -1337,6 +1360,8 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 		vx->cleared = true;
 	}
 	vmx_ptrld(vmcs_pa);
+	if (measure)
+		t1 = rdtsc_ordered();
 	vmx_write_controls(v, vx);
 	vmx_write_guest(v, vx);
 	vmx_write_host(cr4);
@@ -1421,8 +1446,16 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 		insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
 		insn_info = vmcs_read(VMCS_EXIT_INSN_INFO);
 	}
+	if (measure)
+		t2 = rdtsc_ordered();
 	vmx_clear(vmcs_pa);
 	vmx_leave_root(cr4);
+	if (measure) {
+		t3 = rdtsc_ordered();
+		atomic64_inc(&cost_entries);
+		atomic64_add((t1 - t0) + (t3 - t2), &cost_root);
+		atomic64_add(t3 - t0, &cost_total);
+	}
 
 	/* An NMI that ended the guest was not delivered: raise it again for the host. */
 	nmi = !r && (reason & 0xffff) == EXIT_REASON_EXC_NMI && (exit_intr & INTR_VALID) &&
