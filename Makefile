@@ -11,7 +11,7 @@ DESTDIR ?=
 HAVE_LIBKVM := $(wildcard libkvm/Makefile)
 HAVE_KMOD := $(wildcard kmod/Makefile)
 
-.PHONY: all libkvm kmod deps check vm-test vmx-test vm-shell demo bench fuzz install clean help
+.PHONY: all libkvm kmod deps check vm-test vmx-test vm-shell demo bench fuzz qemu-test qemu-smp install clean help
 
 all: $(if $(HAVE_LIBKVM),libkvm) $(if $(HAVE_KMOD),kmod)
 
@@ -45,6 +45,13 @@ demo: deps
 bench: deps
 	@bash tests/bench/run $(if $(ROUNDS),--rounds $(ROUNDS))
 
+qemu-test: deps
+	@bash tests/check qemu
+
+# Two inner vcpus (not in make check: with kernel-irqchip=off they may not finish at all).
+qemu-smp: deps
+	@bash tests/qemu/run --smp 2 --tier qemu-smp --timeout 1200 --silence 300
+
 # The long fuzz session (tests/fuzz/run --long): SEED=N to repeat one, DEBUG=1 for the debug kernel.
 fuzz: deps
 	@bash tests/fuzz/run --long $(if $(SEED),--seed $(SEED)) $(if $(DEBUG),--debug-kernel)
@@ -65,5 +72,7 @@ help:
 	@echo "make vmx-test    the vmx tier in Bochs (Intel VMX): okvm and kvm_intel"
 	@echo "make vm-shell    a shell in the test guest with the module loaded (REF=kvm for kvm_amd)"
 	@echo "make bench       okvm.ko against the in-tree kvm_amd in the test guest, 5 rounds (ROUNDS=N)"
+	@echo "make qemu-test   QEMU 7.2 boots Linux in the test guest on okvm and on kvm_amd, with times"
+	@echo "make qemu-smp    the same with two inner vcpus (slow; not part of make check)"
 	@echo "make fuzz        long fuzz: 10^6 ioctls, hostile guests, lifetimes (SEED=N, DEBUG=1)"
 	@echo "make install     install libkvm (PREFIX, DESTDIR)"
