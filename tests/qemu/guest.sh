@@ -106,13 +106,14 @@ inner_boot() {
 	echo "qemu-time $name -"
 }
 
-for d in $devices; do
-	case $d in
-	kvm) dev=/dev/kvm ;;
-	okvm) dev=/dev/okvm ;;
-	*) echo "FAIL $tier/$d: unknown device"; continue ;;
-	esac
-	for m in $machines; do
+# Machine by machine, the two devices one after the other: the pair sees the same load.
+for m in $machines; do
+	for d in $devices; do
+		case $d in
+		kvm) dev=/dev/kvm ;;
+		okvm) dev=/dev/okvm ;;
+		*) echo "FAIL $tier/$d-$m: unknown device $d"; continue ;;
+		esac
 		if [ ! -c $dev ]; then
 			echo "FAIL $tier/$d-$m: $dev does not exist in the guest"
 			echo "qemu-time $d-$m -"
