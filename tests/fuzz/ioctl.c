@@ -287,10 +287,13 @@ static void op_run(struct worker *w, int vcpu)
 	if (run != MAP_FAILED)
 		run->immediate_exit = rng_below(&w->r, 4) == 0;
 	for (i = 0; i < n && !stop; i++) {
+		/* Kicks every few ms until disarmed: a kick that lands before the call is not lost. */
 		it.it_value.tv_nsec = (1 + rng_below(&w->r, 5)) * 1000000;
+		it.it_interval.tv_nsec = 2000000;
 		timer_settime(w->timer, 0, &it, NULL);
 		xioctl(w, vcpu, OKVM_RUN, NULL);
 		it.it_value.tv_nsec = 0;
+		it.it_interval.tv_nsec = 0;
 		timer_settime(w->timer, 0, &it, NULL);
 		if (run != MAP_FAILED && rng_below(&w->r, 3) == 0)
 			run->immediate_exit = 1;
