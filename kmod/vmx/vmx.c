@@ -1223,6 +1223,10 @@ static void vmx_exit_decode(struct okvm_vcpu *v, struct okvm_exit *x, u32 reason
 			break;		/* raised again for the host by vmx_vcpu_run */
 		if (vec == 18)
 			asm volatile("int $0x12");	/* a machine check belongs to the host */
+		else if (vec == 1 && INTR_TYPE(exit_intr) == INTR_TYPE_PRIV_SOFT_EXC)
+			/* ICEBP: delivered past the instruction, as the guest executed it. */
+			vmx_inject_event(v, &(struct okvm_event){ .type = OKVM_EV_SOFT_EXC, .vector = 1,
+								  .insn_len = insn_len });
 		else if (vec == 1)
 			okvm_queue_exception_payload(v, 1, false, 0, q & 0x600f);
 		else if (vec == 17)
