@@ -27,6 +27,13 @@ cs() {
 # the guest and waits (forever, without a monitor), so the watcher ends it at once.
 fatal='KVM internal error|KVM: entry failed|kvm run failed|qemu-system-x86_64: .*([Ee]rror|failed|[Aa]ssertion)'
 
+# The inner console on stdin, each line prefixed with $1; "[" dropped from the inner
+# kernel's time stamps so that the vm tier's scan of the outer kernel's lines (those with
+# a time stamp) does not take them for its own.
+inner_show() {
+	tr -d '\r' | sed "s/\[\( *[0-9][0-9]*\.[0-9]*\]\)/ \1/g; s/^/$1/"
+}
+
 # inner_boot NAME DEVICE MACHINE: one QEMU run with its console in /tmp/NAME.log.
 inner_boot() {
 	local name=$1 dev=$2 machine=$3 log=/tmp/$1.log end=/tmp/$1.end
@@ -80,18 +87,20 @@ inner_boot() {
 	read rc t1 <"$end"
 	n=$((t1 - t0))
 	secs=$((n / 100)).$(printf %02d $((n % 100)))
-	# The inner console, for the log; "[" dropped from the inner kernel's time stamps so
-	# that the vm tier's scan of the outer kernel's lines does not take them as its own.
-	tail -n 1000 "$log" | tr -d '\r' | sed "s/^\[/ /; s/^/$name| /"
+	# The whole inner console, for the log (tests/qemu/run hides it from the terminal).
+	tail -n 1000 "$log" | inner_show "$name| "
 	up=$(sed -n "s/.*$marker at uptime \([0-9.]*\).*/\1/p" "$log" | head -1)
-	report=$(grep -E 'Kernel panic|Oops|BUG:|general protection|Call Trace' "$log" | head -1)
+	# The first line of an inner kernel report, or for "Call Trace:" the line before it
+	# (it names the cause: WARNING, unchecked MSR access, ...).
+	report=$(grep -E -B1 'Kernel panic|Oops|BUG:|general protection|Call Trace' "$log" | head -2 |
+		inner_show "" | tr '\n' ' ')
 	if [ -n "$up" ] && [ -z "$report" ] && [ -z "$stop" ]; then
 		echo "PASS $tier/$name: ${secs} s (inner kernel uptime at userspace ${up} s)"
 		echo "qemu-time $name $secs"
 		return
 	fi
 	if [ -n "$up" ]; then
-		why="reached userspace, but: $(echo "${report:-$stop}" | cut -c1-120)"
+		why="reached userspace in ${secs} s, but: $(echo "${report:-$stop}" | cut -c1-160)"
 	elif [ "$rc" = 125 ]; then
 		why="could not set up the mount namespace for $dev"
 	elif [ -n "$stop" ]; then
@@ -102,7 +111,7 @@ inner_boot() {
 		why="QEMU exited with status $rc after ${secs} s without the userspace line"
 	fi
 	echo "FAIL $tier/$name: $why"
-	tail -n 15 "$log" | tr -d '\r' | sed 's/^/    > /'
+	tail -n 15 "$log" | inner_show "    > "
 	echo "qemu-time $name -"
 }
 
