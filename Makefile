@@ -50,7 +50,7 @@ qemu-test: deps
 
 # Two inner vcpus (not in make check: with kernel-irqchip=off they may not finish at all).
 qemu-smp: deps
-	@bash tests/qemu/run --smp 2 --tier qemu-smp --timeout 1200 --silence 300
+	@bash tests/qemu/run --smp 2 --machines pc --tier qemu-smp --timeout 1200 --silence 300
 
 # The long fuzz session (tests/fuzz/run --long): SEED=N to repeat one, DEBUG=1 for the debug kernel.
 fuzz: deps
