@@ -181,16 +181,29 @@ static bool vmx_ptrld(u64 pa)
 	return !fail;
 }
 
+/* The 128-bit INVEPT and INVVPID descriptors (SDM vol. 3C, 30.3). */
+struct vmx_invept_desc {
+	u64 eptp;
+	u64 reserved;
+};
+static_assert(sizeof(struct vmx_invept_desc) == 16);
+
+struct vmx_invvpid_desc {
+	u64 vpid;		/* bits 15:0; the rest must be 0 */
+	u64 linear;
+};
+static_assert(sizeof(struct vmx_invvpid_desc) == 16);
+
 static void vmx_invept(u64 type, u64 eptp)
 {
-	struct { u64 eptp, zero; } d = { eptp, 0 };
+	struct vmx_invept_desc d = { .eptp = eptp };
 
 	asm volatile("invept %0, %1" : : "m"(d), "r"(type) : "cc", "memory");
 }
 
 static void vmx_invvpid(u64 type, u16 vpid)
 {
-	struct { u64 vpid, gla; } d = { vpid, 0 };
+	struct vmx_invvpid_desc d = { .vpid = vpid };
 
 	asm volatile("invvpid %0, %1" : : "m"(d), "r"(type) : "cc", "memory");
 }
@@ -228,8 +241,12 @@ static void vmx_leave_root(unsigned long cr4)
 	vmx_write_cr4(cr4);
 }
 
-static void vmx_say_busy(int cpu)
+static void vmx_say_busy(int cpu, int err)
 {
+	if (err == -EFAULT) {
+		pr_err_ratelimited("okvm: VMXON faulted on cpu %d (VMX disabled there by the firmware?)\n", cpu);
+		return;
+	}
 	pr_err_ratelimited("okvm: VMX is in use by another hypervisor on cpu %d (kvm_intel holds it while it has VMs, and from load with kvm.enable_virt_at_load=1): stop its VMs and unload kvm_intel (rmmod kvm_intel), or boot with kvm.enable_virt_at_load=0, then try again\n",
 			   cpu);
 }
@@ -469,11 +486,14 @@ static void vmx_check_cpu(void *busy)
 {
 	struct vmx_cpu *c = this_cpu_ptr(&vmx_cpus);
 	unsigned long cr4;
+	int r;
 
 	if (!READ_ONCE(c->ready))
 		return;
-	if (vmx_enter_root(c, &cr4)) {
-		atomic_cmpxchg(busy, -1, smp_processor_id());
+	r = vmx_enter_root(c, &cr4);
+	if (r) {
+		/* The CPU number, and what went wrong in bit 16 (VMXON faulted). */
+		atomic_cmpxchg(busy, -1, smp_processor_id() | (r == -EFAULT ? 0x10000 : 0));
 		return;
 	}
 	vmx_leave_root(cr4);
@@ -482,10 +502,12 @@ static void vmx_check_cpu(void *busy)
 static int vmx_vm_check(void)
 {
 	atomic_t busy = ATOMIC_INIT(-1);
+	int b;
 
 	on_each_cpu(vmx_check_cpu, &busy, 1);
-	if (atomic_read(&busy) >= 0) {
-		vmx_say_busy(atomic_read(&busy));
+	b = atomic_read(&busy);
+	if (b >= 0) {
+		vmx_say_busy(b & 0xffff, (b & 0x10000) ? -EFAULT : -EBUSY);
 		return -EBUSY;
 	}
 	return 0;
@@ -1508,7 +1530,7 @@ not_entered:
 	vx->entry_intr = 0;
 	x->kind = OKVM_X_INTR;
 	if (r == -EBUSY || r == -EFAULT) {
-		vmx_say_busy(cpu);
+		vmx_say_busy(cpu, r);
 		x->kind = OKVM_X_FAIL_ENTRY;
 		x->hw_reason = (u64)-EBUSY;
 	}
