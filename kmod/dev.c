@@ -31,6 +31,8 @@ long okvm_check_extension(struct okvm_vm *vm, long ext)
 	case OKVM_CAP_USER_NMI:
 	case OKVM_CAP_GET_TSC_KHZ:
 		return 1;
+	case OKVM_CAP_MCE:
+		return OKVM_MCE_BANKS;
 	case OKVM_CAP_ADJUST_CLOCK:
 		/* The KVM_SET_CLOCK flags okvm takes. */
 		return OKVM_CLOCK_REALTIME;
@@ -115,6 +117,11 @@ static long okvm_dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return okvm_get_msr_index_list(argp);
 	case OKVM_GET_SUPPORTED_CPUID:
 		return okvm_get_supported_cpuid(argp);
+	case OKVM_X86_GET_MCE_CAP_SUPPORTED: {
+		u64 cap = OKVM_MCE_BANKS | OKVM_MCG_CAP_BITS;
+
+		return copy_to_user(argp, &cap, sizeof(cap)) ? -EFAULT : 0;
+	}
 	default:
 		return -ENOTTY;
 	}

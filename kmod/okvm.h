@@ -23,6 +23,10 @@
 #define OKVM_MMU_CACHE		4
 /* As KVM: GSIs are below this, and a routing table has at most this many entries. */
 #define OKVM_MAX_IRQ_ROUTES	4096
+/* Machine-check banks a guest sees (CPUID offers MCE and MCA). */
+#define OKVM_MCE_BANKS		32
+/* MCG_CAP bits a VMM may set with KVM_X86_SETUP_MCE: MCG_CTL_P, MCG_SER_P. */
+#define OKVM_MCG_CAP_BITS	(BIT_ULL(8) | BIT_ULL(24))
 
 /* General-purpose registers in x86 encoding order, as ModRM uses them. */
 enum {
@@ -158,6 +162,8 @@ struct okvm_vcpu {
 	u64 tsc_aux, spec_ctrl, debugctl, misc_enable;
 	u64 mtrr[32];			/* MTRR_DEF_TYPE, fixed and variable ranges */
 	u64 dr[4], dr6, dr7;
+	u64 mcg_cap, mcg_status, mcg_ctl;
+	u64 mce_banks[OKVM_MCE_BANKS * 4];	/* CTL, STATUS, ADDR, MISC per bank */
 	u32 mp_state;
 	struct okvm_pending pend;
 	struct okvm_emul *emul;		/* the instruction in emulation (MMIO) */
@@ -174,6 +180,8 @@ struct okvm_vcpu {
 		u8 vector, insn_len;
 	} irq;
 	bool nmi_pending, nmi_injected;
+	int ev_inflight;		/* OKVM_EV_* handed to the backend, or -1 */
+	bool shutdown_pending;		/* an event the guest cannot take: triple fault */
 
 	bool sigmask_set;
 	sigset_t sigmask;
@@ -244,5 +252,7 @@ extern const u32 okvm_msr_list[];
 extern const unsigned int okvm_msr_count;
 int okvm_get_msr(struct okvm_vcpu *vcpu, u32 index, u64 *value, bool host);
 int okvm_set_msr(struct okvm_vcpu *vcpu, u32 index, u64 value, bool host);
+int okvm_mce_setup(struct okvm_vcpu *vcpu, u64 mcg_cap);
+int okvm_mce_inject(struct okvm_vcpu *vcpu, const struct okvm_x86_mce *m);
 
 #endif

@@ -97,8 +97,8 @@ void okvm_vcpu_skip(struct okvm_vcpu *v, u64 next_rip)
 static void okvm_events_inject(struct okvm_vcpu *v)
 {
 	struct okvm_event ev = { 0 };
-	bool have = true;
 
+	v->ev_inflight = -1;
 	if (!v->exc.injected && v->exc.pending && !v->nmi_injected && !v->irq.injected) {
 		v->exc.pending = false;
 		v->exc.injected = true;
@@ -125,21 +125,37 @@ static void okvm_events_inject(struct okvm_vcpu *v)
 		ev.type = OKVM_EV_NMI;
 		ev.vector = 2;
 	} else {
-		have = false;
+		goto windows;
 	}
-	if (have)
-		okvm_hv->inject_event(v, &ev);
+	v->ev_inflight = ev.type;
+	okvm_hv->inject_event(v, &ev);
+windows:
 	okvm_hv->set_windows(v, v->run->request_interrupt_window, v->nmi_pending);
 }
 
-/* After an exit: what was injected has been delivered, unless the exit interrupted it. */
+/*
+ * After an exit: the event handed to the backend has been delivered, unless the exit
+ * interrupted its delivery (then the backend reports it back). Events that waited
+ * behind it stay queued.
+ */
 static void okvm_events_exit(struct okvm_vcpu *v, const struct okvm_exit *x)
 {
 	const struct okvm_event *ev = &x->intinfo;
 
-	v->exc.injected = false;
-	v->nmi_injected = false;
-	v->irq.injected = false;
+	switch (v->ev_inflight) {
+	case OKVM_EV_EXC:
+	case OKVM_EV_SOFT_EXC:
+		v->exc.injected = false;
+		break;
+	case OKVM_EV_NMI:
+		v->nmi_injected = false;
+		break;
+	case OKVM_EV_INTR:
+	case OKVM_EV_SOFT_INTR:
+		v->irq.injected = false;
+		break;
+	}
+	v->ev_inflight = -1;
 	if (!x->intinfo_valid)
 		return;
 	switch (ev->type) {
@@ -522,6 +538,12 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 		if (signal_pending(current)) {
 			run->exit_reason = OKVM_EXIT_INTR;
 			r = -EINTR;
+			break;
+		}
+		if (v->shutdown_pending) {
+			v->shutdown_pending = false;
+			run->exit_reason = OKVM_EXIT_SHUTDOWN;
+			r = 0;
 			break;
 		}
 		if (run->request_interrupt_window && okvm_ready_for_interrupt(v)) {
@@ -1111,6 +1133,27 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 	case OKVM_NMI:
 		v->nmi_pending = true;
 		return 0;
+	case OKVM_X86_SETUP_MCE: {
+		u64 cap;
+
+		if (copy_from_user(&cap, argp, sizeof(cap)))
+			return -EFAULT;
+		return okvm_mce_setup(v, cap);
+	}
+	case OKVM_X86_SET_MCE: {
+		struct okvm_x86_mce m;
+		int r;
+
+		if (copy_from_user(&m, argp, sizeof(m)))
+			return -EFAULT;
+		r = okvm_mce_inject(v, &m);
+		if (r > 0) {
+			/* The guest cannot take the #MC: it shuts down at its next entry. */
+			v->shutdown_pending = true;
+			r = 0;
+		}
+		return r;
+	}
 	case OKVM_GET_TSC_KHZ:
 		/* The guest's TSC runs at the host's rate (no TSC scaling). */
 		return tsc_khz ? tsc_khz : -EIO;
@@ -1245,6 +1288,8 @@ int okvm_vcpu_create(struct okvm_vm *vm, u32 id)
 	v->mp_state = OKVM_MP_STATE_RUNNABLE;
 	v->dr6 = 0xffff0ff0;
 	v->dr7 = 0x400;
+	v->mcg_cap = OKVM_MCE_BANKS;
+	v->ev_inflight = -1;
 
 	mutex_lock(&vm->lock);
 	r = -EINVAL;

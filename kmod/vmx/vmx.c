@@ -16,7 +16,11 @@
  *    no VMCLEAR IPIs, nothing to tear down at CPU offline or module unload but memory.
  * The cost is VMXON/VMXOFF, VMCLEAR/VMPTRLD and a full VMCS write and read per entry;
  * the guest state therefore lives in struct vmx_vcpu and the VMCS is only a transport.
- * tests/vmx measures it (README, vmx section).
+ * Measured in Bochs (skylake_x, okvm-bench with vmx_measure=1): entering and leaving VMX
+ * operation took 56 of the 1339 TSC cycles from VMXON to VMXOFF per entry (4%); a CPUID
+ * exit handled in the kernel took 17.4 us against kvm_intel's 9.6 us there, an OUT exit
+ * to userspace 27.9 us against 30.5 us. An emulator prices VMXON, VMCLEAR and VMPTRLD
+ * like any instruction; on a real CPU they cost more: measure there (vmx_cost).
  *
  * The guest runs with EPT and unrestricted guest (both required), VPID when present.
  * Deny by default: I/O and MSR bitmaps all ones except the MSRs that the VMCS or this
