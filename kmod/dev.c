@@ -118,7 +118,8 @@ static long okvm_dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	case OKVM_GET_SUPPORTED_CPUID:
 		return okvm_get_supported_cpuid(argp);
 	case OKVM_X86_GET_MCE_CAP_SUPPORTED: {
-		u64 cap = OKVM_MCE_BANKS | OKVM_MCG_CAP_BITS;
+		/* Feature bits only, as KVM: the bank count is KVM_CAP_MCE's answer. */
+		u64 cap = OKVM_MCG_CAP_BITS;
 
 		return copy_to_user(argp, &cap, sizeof(cap)) ? -EFAULT : 0;
 	}

@@ -254,7 +254,80 @@ static int t_mmio_forms(void)
 	return T_PASS;
 }
 
+/* One MSR through KVM_GET_MSRS / KVM_SET_MSRS: the count of MSRs done (1), or -1. */
+static int msr_io(struct vcpu *v, unsigned long req, uint32_t index, uint64_t *val)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	m.e.index = index;
+	m.e.data = *val;
+	r = ioctl(v->fd, req, &m);
+	*val = m.e.data;
+	return r;
+}
+
+/* Machine-check set-up as QEMU does it, the MSRs it restores, and a reported error. */
+static int t_mce(void)
+{
+	struct kvm_x86_mce mce;
+	struct vm vm;
+	struct vcpu v;
+	uint64_t cap, val;
+	int banks;
+
+	banks = check_cap(kvm_sys, KVM_CAP_MCE);
+	if (banks < 10)
+		return fail("KVM_CAP_MCE is %d: fewer than the 10 banks QEMU uses", banks);
+	/* The bank count comes from KVM_CAP_MCE; this gives the MCG_CAP feature bits. */
+	TRY(ioctl(kvm_sys, KVM_X86_GET_MCE_CAP_SUPPORTED, &cap));
+	CHECK(cap & (1ULL << 8), "KVM_X86_GET_MCE_CAP_SUPPORTED %#llx lacks MCG_CTL_P",
+	      (unsigned long long)cap);
+	MUST(nmi_vm(&vm, &v));
+	cap = 0;
+	EXPECT_ERRNO(ioctl(v.fd, KVM_X86_SETUP_MCE, &cap), EINVAL);
+	cap = 10 | (1ULL << 8);
+	TRY(ioctl(v.fd, KVM_X86_SETUP_MCE, &cap));
+	val = 0;
+	CHECK(msr_io(&v, KVM_GET_MSRS, 0x179, &val) == 1 && val == cap,
+	      "MCG_CAP reads %#llx after KVM_X86_SETUP_MCE(%#llx)", (unsigned long long)val,
+	      (unsigned long long)cap);
+	CHECK(msr_io(&v, KVM_GET_MSRS, 0x17b, &val) == 1 && val == ~0ULL,
+	      "MCG_CTL reads %#llx, expected all ones", (unsigned long long)val);
+	CHECK(msr_io(&v, KVM_GET_MSRS, 0x400 + 4 * 9, &val) == 1 && val == ~0ULL,
+	      "MC9_CTL reads %#llx, expected all ones", (unsigned long long)val);
+	/* A bank past the count does not exist; MCi_CTL takes 0 or all ones. */
+	val = 0;
+	CHECK(msr_io(&v, KVM_SET_MSRS, 0x400 + 4 * 10, &val) == 0, "MC10_CTL exists with 10 banks");
+	val = 5;
+	CHECK(msr_io(&v, KVM_SET_MSRS, 0x400, &val) == 0, "MC0_CTL accepted 5");
+	/* The VMM restores MCG_STATUS and a bank's status. */
+	val = 0x1234;
+	CHECK(msr_io(&v, KVM_SET_MSRS, 0x401, &val) == 1, "MC0_STATUS refused a host write");
+	CHECK(msr_io(&v, KVM_GET_MSRS, 0x401, &val) == 1 && val == 0x1234,
+	      "MC0_STATUS reads %#llx after writing 0x1234", (unsigned long long)val);
+	/* A corrected error lands in its bank; a bank past the count is refused. */
+	memset(&mce, 0, sizeof(mce));
+	mce.bank = 2;
+	mce.status = (1ULL << 63) | 0x55;
+	mce.addr = 0xabc000;
+	TRY(ioctl(v.fd, KVM_X86_SET_MCE, &mce));
+	CHECK(msr_io(&v, KVM_GET_MSRS, 0x400 + 4 * 2 + 1, &val) == 1 && val == mce.status,
+	      "MC2_STATUS reads %#llx after KVM_X86_SET_MCE", (unsigned long long)val);
+	CHECK(msr_io(&v, KVM_GET_MSRS, 0x400 + 4 * 2 + 2, &val) == 1 && val == mce.addr,
+	      "MC2_ADDR reads %#llx after KVM_X86_SET_MCE", (unsigned long long)val);
+	mce.bank = 10;
+	EXPECT_ERRNO(ioctl(v.fd, KVM_X86_SET_MCE, &mce), EINVAL);
+	return T_PASS;
+}
+
 const struct test event_tests[] = {
+	{ "mce", t_mce },
 	{ "nmi", t_nmi },
 	{ "irq_window", t_irq_window },
 	{ "vcpu_events", t_vcpu_events },
