@@ -7,6 +7,9 @@
  *  - while kvm_intel holds VMX, okvm refuses CREATE_VM (EBUSY) and a KVM_RUN ends in
  *    FAIL_ENTRY, with a kernel message saying what to do;
  *  - once kvm_intel lets go, okvm guests run again.
+ * Linux 6.12 and later with kvm.enable_virt_at_load=1: kvm_intel holds VMX from load, so
+ * okvm refuses until kvm_intel is unloaded; the test unloads it, runs a guest and loads it
+ * again from /modules/kvm-intel.ko (the vmx tier's initramfs).
  * Runs in the vmx tier's guest with OKVM_DEVICE (okvm) and OKVM_REF_DEVICE (kvm_intel).
  */
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
@@ -119,6 +123,57 @@ static int kernel_log_has(const char *what)
 	return strstr(buf, what) != NULL;
 }
 
+/* kvm.enable_virt_at_load=1 (6.12+): kvm_intel holds VMX from the moment it loads. */
+static int virt_at_load(void)
+{
+	FILE *f = fopen("/sys/module/kvm/parameters/enable_virt_at_load", "r");
+	int c = f ? fgetc(f) : 'N';
+
+	if (f)
+		fclose(f);
+	return c == 'Y' || c == '1';
+}
+
+static int virt_at_load_case(int osys)
+{
+	struct guest og;
+	char why[160];
+	int vm, r, fd;
+
+	vm = ioctl(osys, KVM_CREATE_VM, 0);
+	snprintf(why, sizeof(why), "okvm CREATE_VM beside kvm_intel with enable_virt_at_load=1: %s, expected EBUSY",
+		 vm >= 0 ? "succeeded" : strerror(errno));
+	result(vm < 0 && errno == EBUSY, "okvm_create_vm_refused_virt_at_load", why);
+	if (vm >= 0)
+		close(vm);
+	result(kernel_log_has("unload kvm_intel") && kernel_log_has("enable_virt_at_load=0"),
+	       "refusal_says_what_to_do", "no kernel message naming kvm_intel and enable_virt_at_load=0");
+
+	/* The advice works: without kvm_intel, okvm runs. */
+	r = syscall(SYS_delete_module, "kvm_intel", O_NONBLOCK);
+	snprintf(why, sizeof(why), "rmmod kvm_intel: %s", strerror(errno));
+	result(r == 0, "unload_kvm_intel", why);
+	if (r)
+		return 1;
+	r = guest_create(osys, &og);
+	if (r) {
+		snprintf(why, sizeof(why), "okvm VM set-up after unloading kvm_intel: %s", strerror(-r));
+		result(0, "okvm_runs_after_unload", why);
+	} else {
+		r = guest_run(&og);
+		snprintf(why, sizeof(why), "okvm guest after unloading kvm_intel: exit %d", r);
+		result(out_ok(&og, r), "okvm_runs_after_unload", why);
+		guest_destroy(&og);
+	}
+	fd = open("/modules/kvm-intel.ko", O_RDONLY | O_CLOEXEC);
+	r = fd < 0 ? -1 : (int)syscall(SYS_finit_module, fd, "", 0);
+	snprintf(why, sizeof(why), "load /modules/kvm-intel.ko again: %s", strerror(errno));
+	result(r == 0, "reload_kvm_intel", why);
+	if (fd >= 0)
+		close(fd);
+	return failures ? 1 : 0;
+}
+
 int main(void)
 {
 	const char *dut = getenv("OKVM_DEVICE"), *ref = getenv("OKVM_REF_DEVICE");
@@ -136,6 +191,9 @@ int main(void)
 		printf("FAIL busy/open: %s: %s\n", osys < 0 ? dut : ref, strerror(errno));
 		return 1;
 	}
+
+	if (virt_at_load())
+		return virt_at_load_case(osys);
 
 	r = guest_create(osys, &og);
 	snprintf(why, sizeof(why), "okvm VM set-up: %s", strerror(-r));
