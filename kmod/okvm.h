@@ -163,6 +163,7 @@ struct okvm_vcpu {
 	u64 mtrr[32];			/* MTRR_DEF_TYPE, fixed and variable ranges */
 	u64 dr[4], dr6, dr7;
 	u64 mcg_cap, mcg_status, mcg_ctl;
+	u64 ucode_rev;			/* IA32_BIOS_SIGN_ID as the guest reads it */
 	u64 mce_banks[OKVM_MCE_BANKS * 4];	/* CTL, STATUS, ADDR, MISC per bank */
 	u32 mp_state;
 	struct okvm_pending pend;

@@ -649,6 +649,10 @@ static int okvm_set_sregs(struct okvm_vcpu *v, struct okvm_sregs *s)
 		return -EINVAL;
 	if (s->cr0 >> 32)
 		return -EINVAL;
+	/* Paging needs protected mode; NW needs CD (KVM refuses both, VMRUN would fail). */
+	if (((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE)) ||
+	    ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD)))
+		return -EINVAL;
 	if (s->efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_SVME | EFER_FFXSR))
 		return -EINVAL;
 	if (s->apic_base & ~(0xfffff000ULL | BIT(11) | BIT(8)))
@@ -1289,6 +1293,7 @@ int okvm_vcpu_create(struct okvm_vm *vm, u32 id)
 	v->dr6 = 0xffff0ff0;
 	v->dr7 = 0x400;
 	v->mcg_cap = OKVM_MCE_BANKS;
+	v->ucode_rev = 0x100000000ULL;	/* revision 1 in bits 63:32 */
 	v->ev_inflight = -1;
 
 	mutex_lock(&vm->lock);

@@ -141,6 +141,9 @@ static int okvm_set_memory_region(struct okvm_vm *vm, struct okvm_userspace_memo
 		return -EINVAL;
 	if (m->guest_phys_addr + m->memory_size < m->guest_phys_addr)
 		return -EINVAL;
+	/* As KVM: a slot the nested page tables cannot map is refused, not accepted and unusable. */
+	if (m->guest_phys_addr + m->memory_size > (1ULL << OKVM_GPA_BITS))
+		return -EINVAL;
 	npages = m->memory_size >> PAGE_SHIFT;
 	if (npages > (1ULL << 31))
 		return -EINVAL;
@@ -360,7 +363,9 @@ static long okvm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	case OKVM_CREATE_VCPU:
 		return okvm_vcpu_create(vm, arg);
 	case OKVM_SET_TSS_ADDR:
-		/* Only VMX needs the real-mode TSS; SVM accepts and ignores it. */
+		/* Only VMX needs the real-mode TSS; SVM ignores it. Three pages below 4 GiB, as KVM. */
+		if (arg > 0xffffd000UL)
+			return -EINVAL;
 		vm->tss_addr = arg;
 		return 0;
 	case OKVM_SET_IDENTITY_MAP_ADDR: {

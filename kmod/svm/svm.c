@@ -913,7 +913,12 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	if (native_get_debugreg(7) != dr7)
 		native_set_debugreg(7, dr7);
 
-	/* Put back another owner's host save area and SVME as they were. */
+	/*
+	 * Put back another owner's host save area and SVME as they were. When SVM was off,
+	 * our page stays in VM_HSAVE_PA (harmless while SVME is clear): finding it there at
+	 * the next entry tells us nobody else used SVM meanwhile, so no ASID flush. The CPU
+	 * offline callback (module unload) clears it before the page is freed.
+	 */
 	if (hsave_pa != my_hsave && !own_svme)
 		wrmsrq(MSR_VM_HSAVE_PA, hsave_pa);
 	if (own_svme)

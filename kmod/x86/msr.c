@@ -31,6 +31,12 @@ const u32 okvm_msr_list[] = {
  * features exists for a guest here: they read as 0, and only 0 may be written.
  */
 #define MSR_SYSCFG_AMD		0xc0010010
+/*
+ * IA32_BIOS_SIGN_ID: Linux writes 0 and reads back the microcode revision (bits 63:32)
+ * on every Intel CPU. The guest's write is the "load the revision" request and changes
+ * nothing; the VMM may set the revision.
+ */
+#define MSR_BIOS_SIGN_ID	0x8b
 #define MSR_HWCR_AMD		0xc0010015
 #define MSR_INT_PENDING_AMD	0xc0010055
 const unsigned int okvm_msr_count = ARRAY_SIZE(okvm_msr_list);
@@ -232,6 +238,9 @@ int okvm_get_msr(struct okvm_vcpu *v, u32 index, u64 *value, bool host)
 	case MSR_INT_PENDING_AMD:
 		*value = 0;
 		return 0;
+	case MSR_BIOS_SIGN_ID:
+		*value = v->ucode_rev;
+		return 0;
 	default:
 		if (host && okvm_msr_kvmclock(index)) {
 			*value = 0;
@@ -282,6 +291,10 @@ int okvm_set_msr(struct okvm_vcpu *v, u32 index, u64 value, bool host)
 	case MSR_HWCR_AMD:
 	case MSR_INT_PENDING_AMD:
 		return value ? -EINVAL : 0;
+	case MSR_BIOS_SIGN_ID:
+		if (host)
+			v->ucode_rev = value;
+		return 0;
 	default:
 		if (host && okvm_msr_kvmclock(index))
 			return value ? -EINVAL : 0;
