@@ -192,8 +192,10 @@ int main(void)
 		return 1;
 	}
 
-	if (virt_at_load())
+	if (virt_at_load()) {
+		close(ksys);	/* an open /dev/kvm would keep kvm_intel loaded */
 		return virt_at_load_case(osys);
+	}
 
 	r = guest_create(osys, &og);
 	snprintf(why, sizeof(why), "okvm VM set-up: %s", strerror(-r));
