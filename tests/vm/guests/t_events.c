@@ -326,7 +326,36 @@ static int t_mce(void)
 	return T_PASS;
 }
 
+/* An exception whose delivery faults on nested paging is delivered again, once. */
+static int t_exception_reinjection(void)
+{
+	struct kvm_regs r;
+	struct vm vm;
+	struct vcpu v;
+	uint64_t data;
+
+	MUST(vm_create(&vm));
+	MUST(vcpu_create(&vm, &v, 0));
+	load_blob(&vm, CODE_GPA, BLOB_g_reinject);
+	/* IVT entry 6 (#UD) -> 0:reinject_handler, written by the host only. */
+	*mem32(&vm, 6 * 4) = (uint32_t)SYM_reinject_handler;
+	MUST(setup_real(&v, CODE_GPA));
+	MUST(get_regs(&v, &r));
+	r.rsp = 0x7000;
+	r.rcx = 0;
+	MUST(set_regs(&v, &r));
+	MUST(run_expect_io(&v, KVM_EXIT_IO_OUT, PORT_IRQ, 1, &data));
+	CHECK_EQ("#UD handler runs", data, 1);
+	MUST(complete_pending(&v));
+	MUST(get_regs(&v, &r));
+	/* One frame of FLAGS, CS, IP pushed: exactly one delivery. */
+	CHECK_EQ("sp in the handler", r.rsp & 0xffff, 0x7000 - 6);
+	CHECK_EQ("the pushed IP (the UD2)", *(uint16_t *)(vm.mem + 0x7000 - 6), SYM_reinject_ud);
+	return T_PASS;
+}
+
 const struct test event_tests[] = {
+	{ "exception_reinjection", t_exception_reinjection },
 	{ "mce", t_mce },
 	{ "nmi", t_nmi },
 	{ "irq_window", t_irq_window },
