@@ -217,7 +217,7 @@ static int okvm_set_memory_region(struct okvm_vm *vm, struct okvm_userspace_memo
 static int okvm_get_dirty_log(struct okvm_vm *vm, struct okvm_dirty_log *log)
 {
 	struct okvm_memslot *s;
-	unsigned long *copy;
+	unsigned long *copy, npages, i, j;
 	size_t bytes;
 	bool flush;
 	int r;
@@ -234,11 +234,21 @@ static int okvm_get_dirty_log(struct okvm_vm *vm, struct okvm_dirty_log *log)
 	copy = kvmalloc(bytes, GFP_KERNEL);
 	if (!copy)
 		goto out;
+	npages = s->size >> PAGE_SHIFT;
+	flush = false;
 	spin_lock(&vm->mmu_lock);
 	memcpy(copy, s->dirty, bytes);
 	memset(s->dirty, 0, bytes);
-	/* Write faults mark pages again. */
-	flush = okvm_mmu_zap(vm, s->gpa, s->gpa + s->size, true);
+	/*
+	 * While logging, only a write fault makes a translation writable, and it marks the
+	 * page: so only pages in this log can be writable. Write-protect those, run by run,
+	 * instead of walking the whole slot; their next write faults and marks them again.
+	 */
+	for (i = find_first_bit(copy, npages); i < npages; i = find_next_bit(copy, npages, j)) {
+		j = find_next_zero_bit(copy, npages, i);
+		flush |= okvm_mmu_zap(vm, s->gpa + ((u64)i << PAGE_SHIFT),
+				      s->gpa + ((u64)j << PAGE_SHIFT), true);
+	}
 	spin_unlock(&vm->mmu_lock);
 	if (flush)
 		okvm_vm_flush_tlbs(vm);

@@ -249,6 +249,67 @@ static int t_slot_add_move_delete(void)
 	return T_PASS;
 }
 
+/* KVM_GET_DIRTY_LOG of slot 1 (16 pages) as a bit mask. */
+static int dirty_log(struct vm *vm, uint64_t *bits)
+{
+	struct kvm_dirty_log log;
+
+	memset(&log, 0, sizeof(log));
+	*bits = 0;
+	log.slot = 1;
+	log.dirty_bitmap = bits;
+	if (ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log))
+		return fail("KVM_GET_DIRTY_LOG: %s", errno_name(errno));
+	return 0;
+}
+
+/*
+ * Each call returns exactly the pages written since the previous one: a page logged once
+ * must be caught again at its next write, and reads, or pages not written, never show.
+ */
+static int t_dirty_log_rounds(void)
+{
+	static const struct {
+		uint64_t write_pages, read_pages;
+	} rounds[] = {
+		{ 0x0003, 0 },		/* pages 0 and 1 */
+		{ 0x0001, 0x0002 },	/* page 0 again; page 1 only read */
+		{ 0x8000, 0x0001 },	/* page 15 */
+		{ 0, 0xffff },		/* nothing written */
+		{ 0x8003, 0 },		/* 0, 1 and 15 again */
+	};
+	const size_t size = 16 * 4096;
+	uint64_t *a, bits;
+	struct vm vm;
+	struct vcpu v;
+	size_t r;
+	int p;
+
+	MUST(peek_vm(&vm, &v));
+	a = alloc_mem(size);
+	if (!a)
+		return fail("out of memory");
+	MUST(vm_set_slot(&vm, 1, KVM_MEM_LOG_DIRTY_PAGES, SLOT1_GPA, size, a));
+	MUST(dirty_log(&vm, &bits));
+	for (r = 0; r < sizeof(rounds) / sizeof(rounds[0]); r++) {
+		for (p = 0; p < 16; p++) {
+			uint64_t gpa = SLOT1_GPA + p * 4096 + 8 * r, val;
+			int mmio;
+
+			if (rounds[r].write_pages & (1u << p))
+				MUST(poke(&v, gpa, 0x100 * r + p));
+			if (rounds[r].read_pages & (1u << p))
+				MUST(peek(&v, gpa, &val, &mmio));
+		}
+		MUST(dirty_log(&vm, &bits));
+		CHECK(bits == rounds[r].write_pages,
+		      "round %zu: dirty log %#llx, expected the written pages %#llx", r,
+		      (unsigned long long)bits, (unsigned long long)rounds[r].write_pages);
+	}
+	CHECK_EQ("host view of the last write to page 15", a[15 * 512 + 4], 0x100 * 4 + 15);
+	return T_PASS;
+}
+
 static int t_slot_backing_change(void)
 {
 	const size_t size = 0x10000;
@@ -461,6 +522,7 @@ const struct test memory_tests[] = {
 	{ "mmio", t_mmio },
 	{ "readonly_slot", t_readonly_slot },
 	{ "slot_add_move_delete", t_slot_add_move_delete },
+	{ "dirty_log_rounds", t_dirty_log_rounds },
 	{ "slot_backing_change", t_slot_backing_change },
 	{ "slot_change_while_running", t_slot_change_while_running },
 	{ "unbacked_slot", t_unbacked_slot },
