@@ -5,14 +5,14 @@
 # (chroot), in a private mount namespace whose /dev/kvm is the device under test bind-mounted
 # (QEMU 7.2 opens /dev/kvm by path), and prints one result line per boot.
 #
-#   sh guest.sh TIER TIMEOUT SILENCE SMP MEM 'DEVICES' 'MACHINES' [EXTRA-KERNEL-ARGS]
+#   sh guest.sh TIER TIMEOUT SILENCE SMP MEM 'DEVICES' 'MACHINES' ['KERNEL ARGS' ['QEMU ARGS']]
 #
 # A boot ends after TIMEOUT seconds, or after SILENCE seconds without inner console output.
 #
 # DEVICES: kvm (the in-tree kvm_amd, /dev/kvm) and/or okvm (/dev/okvm); MACHINES: pc, q35.
 # Besides the result lines it prints, per boot, "qemu-time NAME SECONDS" (QEMU start to
 # exit, guest clock; "-" when it failed) and the inner console as "NAME| " lines.
-tier=$1 limit=$2 silence=$3 smp=$4 mem=$5 devices=$6 machines=$7 extra=${8:-}
+tier=$1 limit=$2 silence=$3 smp=$4 mem=$5 devices=$6 machines=$7 extra=${8:-} qargs=${9:-}
 root=/tests/root
 marker='okvm-inner: userspace reached'
 
@@ -56,7 +56,7 @@ inner_boot() {
 		timeout "$limit" chroot "$root" /usr/bin/qemu-system-x86_64 \
 		-accel kvm,kernel-irqchip=off -M "$machine" -smp "$smp" -m "$mem" \
 		-nodefaults -nographic -serial stdio -no-reboot \
-		-kernel /inner/vmlinuz -initrd /inner/initrd.gz \
+		-kernel /inner/vmlinuz -initrd /inner/initrd.gz $qargs \
 		-append "console=ttyS0 panic=-1 oops=panic $extra" </dev/null >"$log" 2>&1
 	echo "$? $(cs)" >"$end") &
 	pid=$!
