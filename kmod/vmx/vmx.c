@@ -1445,7 +1445,11 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 		if (host_sw[i] != guest_sw[i])
 			wrmsrq(vmx_sw_msrs[i], host_sw[i]);
 	}
-	/* VM exit loaded null selectors, a null LDT and a TSS limit of 0x67. */
+	/*
+	 * VM exit loaded null selectors, a null LDT, a TSS limit of 0x67 and a GDT limit of
+	 * 0xffff (user space could then load selectors from past the end of the GDT page).
+	 */
+	load_fixmap_gdt(cpu);
 	if (ldt)
 		asm volatile("lldt %0" : : "r"(ldt));
 	if (ds)
