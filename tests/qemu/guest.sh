@@ -101,6 +101,8 @@ inner_boot() {
 	fi
 	if [ -n "$up" ]; then
 		why="reached userspace in ${secs} s, but: $(echo "${report:-$stop}" | cut -c1-160)"
+	elif [ -n "$report" ]; then
+		why="inner kernel: $(echo "$report" | cut -c1-160) (no userspace line; QEMU ended after ${secs} s)"
 	elif [ "$rc" = 125 ]; then
 		why="could not set up the mount namespace for $dev"
 	elif [ -n "$stop" ]; then
