@@ -92,8 +92,8 @@ inner_boot() {
 	up=$(sed -n "s/.*$marker at uptime \([0-9.]*\).*/\1/p" "$log" | head -1)
 	# The first line of an inner kernel report, or for "Call Trace:" the line before it
 	# (it names the cause: WARNING, unchecked MSR access, ...).
-	report=$(grep -E -B1 'Kernel panic|Oops|BUG:|general protection|Call Trace' "$log" | head -2 |
-		inner_show "" | tr '\n' ' ')
+	report=$(awk '/Kernel panic|Oops|BUG:|general protection|WARNING: CPU:|unchecked MSR/ { print; exit }
+		/Call Trace/ { print prev; print; exit } { prev = $0 }' "$log" | inner_show "" | tr '\n' ' ')
 	if [ -n "$up" ] && [ -z "$report" ] && [ -z "$stop" ]; then
 		echo "PASS $tier/$name: ${secs} s (inner kernel uptime at userspace ${up} s)"
 		echo "qemu-time $name $secs"
