@@ -396,7 +396,13 @@ int vcpu_setup(struct vm *vm, struct vcpu *v, enum mode m, uint64_t rip)
 	s.es = s.fs = s.gs = s.ss = s.ds;
 	memset(&s.tr, 0, sizeof(s.tr));
 	s.tr.selector = 0x20;
-	s.tr.type = 11;
+	/*
+	 * A busy TSS, as KVM's reset state has it, except outside long mode: QEMU's TCG
+	 * (7.2) aborts the whole emulator ("invalid tss type") when a 32-bit guest at CPL 3
+	 * or in virtual-8086 mode takes an interrupt while TR's cached type is busy; it
+	 * expects the available type there. Random guests reach CPL 3 and VM86.
+	 */
+	s.tr.type = m == MODE_LONG ? 11 : 9;
 	s.tr.present = 1;
 	s.tr.limit = 0xffff;
 	s.gdt.base = GDT_GPA;
