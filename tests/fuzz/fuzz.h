@@ -71,6 +71,8 @@ int kmsg_check(int fd, char *line, size_t len);
 #define PORT_VEC	0xe0	/* handlers write their vector here */
 #define PORT_DONE	0xe1	/* guests report the end of a step here */
 #define CANARY		0xa5
+/* Host VM_HSAVE_PA per CPU before any okvm guest ran (written by guest, read by life --unload). */
+#define HSAVE_SAVE	"/tmp/okvm-fuzz-hsave"
 
 struct vm {
 	int sys, fd;

@@ -567,12 +567,21 @@ static void t_msrs(uint64_t seed, int full)
 	if (read_host_msrs(after, oka, &na) || na != nb)
 		return result_fail(name, "cannot read the host MSRs again");
 	for (c = 0; c < nb; c++)
-		for (i = 0; i < (int)NHOST; i++)
+		for (i = 0; i < (int)NHOST; i++) {
+			/*
+			 * VM_HSAVE_PA (last in the list) keeps okvm's host save page between
+			 * entries while EFER.SVME is clear (harmless then, and by design: kmod/svm
+			 * clears it when the module unloads). The unload part checks that.
+			 */
+			if (i == (int)NHOST - 1 && !(after[c][7] & (1ULL << 12)))
+				continue;
 			if (okb[c][i] != oka[c][i] || (okb[c][i] && before[c][i] != after[c][i]))
 				return result_fail(name, "host CPU %d MSR %#x was %#llx before the guests, %#llx after",
 						   c, host_msrs[i], (unsigned long long)before[c][i],
 						   (unsigned long long)after[c][i]);
-	printf("guest: %s: %d CPUs x %zu MSRs compared\n", name, nb, NHOST);
+		}
+	printf("guest: %s: %d CPUs x %zu MSRs compared (VM_HSAVE_PA where SVME is set; after unload always)\n",
+	       name, nb, NHOST);
 	result_pass(name);
 }
 
@@ -927,7 +936,23 @@ out:
 	vm_free(&vm);
 }
 
-/* okvm-fuzz guest [--seed N] [--runs N] [--full] */
+/* Before any okvm guest runs: VM_HSAVE_PA per CPU, for the unload part to compare with. */
+static void save_hsave(void)
+{
+	uint64_t v[MAXCPU][NHOST];
+	int ok[MAXCPU][NHOST], n, c;
+	FILE *f;
+
+	if (read_host_msrs(v, ok, &n))
+		return;
+	f = fopen(HSAVE_SAVE, "w");
+	for (c = 0; f && c < n; c++)
+		fprintf(f, "%d %d %llx\n", c, ok[c][NHOST - 1], (unsigned long long)v[c][NHOST - 1]);
+	if (f)
+		fclose(f);
+}
+
+/* okvm-fuzz guest [--seed N] [--runs N] [--full] | guest --save-hsave */
 int cmd_guest(int argc, char **argv)
 {
 	uint64_t seed = opt_u64(argc, argv, "--seed", 1);
@@ -936,6 +961,10 @@ int cmd_guest(int argc, char **argv)
 	pthread_t t;
 	int m;
 
+	if (opt_flag(argc, argv, "--save-hsave")) {
+		save_hsave();
+		return 0;
+	}
 	sigaction(SIGALRM, &sa, NULL);
 	pthread_create(&t, NULL, watchdog, NULL);
 	printf("guest: hostile guests on %s: --seed %llu --runs %d%s\n", dev_path,

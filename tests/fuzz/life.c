@@ -285,6 +285,39 @@ static int must_refuse(const char *what, char *why, size_t len)
 	return 0;
 }
 
+/* After the unload, VM_HSAVE_PA is on every CPU what it was before okvm's first guest. */
+static void hsave_after_unload(void)
+{
+	const char *name = "life/unload-restores-vm-hsave-pa";
+	FILE *f = fopen(HSAVE_SAVE, "r");
+	unsigned long long want, got;
+	char p[64];
+	int c, ok, fd, n = 0;
+
+	if (!f)
+		return result_skip(name, "no host MSR readings from the guest part (no /dev/cpu/N/msr)");
+	while (fscanf(f, "%d %d %llx", &c, &ok, &want) == 3) {
+		if (!ok)
+			continue;
+		snprintf(p, sizeof(p), "/dev/cpu/%d/msr", c);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || pread(fd, &got, 8, 0xc0010117) != 8) {
+			fclose(f);
+			return result_fail(name, "cannot read VM_HSAVE_PA of CPU %d", c);
+		}
+		close(fd);
+		if (got != want) {
+			fclose(f);
+			return result_fail(name, "CPU %d VM_HSAVE_PA is %#llx after okvm unloaded, %#llx before "
+					   "its guests (a freed page left in the MSR)", c, got, want);
+		}
+		n++;
+	}
+	fclose(f);
+	printf("life: %s: %d CPUs as before\n", name, n);
+	result_pass(name);
+}
+
 static void t_unload(void)
 {
 	const char *name = "life/unload-refused-while-held";
@@ -328,6 +361,7 @@ static void t_unload(void)
 		return result_fail(name, "%s after the reload: %s", dev_path, strerror(errno));
 	close(sys);
 	result_pass(name);
+	hsave_after_unload();
 }
 
 /* ---- create/destroy cycles and the memory counters ---- */
