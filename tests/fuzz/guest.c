@@ -33,6 +33,13 @@ struct outcome {
 
 static volatile int watchdog_armed;
 static volatile uint64_t watchdog_since;
+/* What runs now, for the watchdog's message: test name, run index, its code. */
+static const char *volatile cur_name = "";
+static volatile int cur_run = -1;
+static const uint8_t *volatile cur_code;
+static uint64_t cur_seed;
+static const char *only = "";
+static int from_run;
 
 static void kick(int sig)
 {
@@ -46,7 +53,14 @@ static void *watchdog(void *arg)
 	for (;;) {
 		sleep(1);
 		if (watchdog_armed && now_ms() - watchdog_since > 20000) {
-			printf("FAIL guest/watchdog: KVM_RUN did not return within 20 s (timer kicks every few ms)\n");
+			const uint8_t *c = cur_code;
+			int i;
+
+			printf("FAIL guest/watchdog: KVM_RUN did not return within 20 s (timer kicks every few ms) "
+			       "in %s run %d (reproduce: okvm-fuzz guest --seed %llu --runs %d --only %s --from %d)\n",
+			       cur_name, cur_run, (unsigned long long)cur_seed, cur_run + 1, cur_name, cur_run);
+			for (i = 0; c && i < 4096; i++)
+				printf("%s%02x%s", i % 32 ? "" : "guest: code ", c[i], i % 32 == 31 ? "\n" : "");
 			fflush(stdout);
 			_exit(1);
 		}
@@ -295,6 +309,9 @@ static void t_random(const char *path, uint64_t seed, int runs, enum mode m, int
 	int have = 0;
 
 	snprintf(name, sizeof(name), "guest/random-%s-%s", bytes ? "bytes" : "insns", mn[m]);
+	if (*only && strcmp(only, name + 6))
+		return;
+	cur_name = name + 6;
 	for (i = 0; i < runs; i++) {
 		if (i % 100 == 0) {
 			if (have) {
@@ -311,6 +328,10 @@ static void t_random(const char *path, uint64_t seed, int runs, enum mode m, int
 		random_code(&r, vm.mem + CODE_GPA, 0x1000, m, bytes);
 		rng_fill(&r, vm.mem + DATA_GPA, 0x1000);
 		randomise_regs(&r, &v);
+		if (i < from_run)	/* --from: the same sequence, earlier runs not run */
+			continue;
+		cur_run = i;
+		cur_code = vm.mem + CODE_GPA;
 		run_guest(&v, 64, 20, &o);
 		counts[o.stop]++;
 		if (o.stop == S_BAD || (o.stop == S_ERRNO && o.err != EFAULT)) {
@@ -952,7 +973,7 @@ static void save_hsave(void)
 		fclose(f);
 }
 
-/* okvm-fuzz guest [--seed N] [--runs N] [--full] | guest --save-hsave */
+/* okvm-fuzz guest [--seed N] [--runs N] [--full] [--only random-KIND-MODE [--from RUN]] | guest --save-hsave */
 int cmd_guest(int argc, char **argv)
 {
 	uint64_t seed = opt_u64(argc, argv, "--seed", 1);
@@ -969,6 +990,20 @@ int cmd_guest(int argc, char **argv)
 	pthread_create(&t, NULL, watchdog, NULL);
 	printf("guest: hostile guests on %s: --seed %llu --runs %d%s\n", dev_path,
 	       (unsigned long long)seed, runs, full ? " --full" : "");
+	cur_seed = seed;
+	for (m = 0; m + 1 < argc; m++) {
+		if (!strcmp(argv[m], "--only"))
+			only = argv[m + 1];
+		if (!strcmp(argv[m], "--from"))
+			from_run = atoi(argv[m + 1]);
+	}
+	if (*only) {	/* one random-guest test (random-bytes-long, random-insns-prot, ...) */
+		for (m = MODE_REAL; m <= MODE_LONG; m++) {
+			t_random(dev_path, seed, runs, m, 1);
+			t_random(dev_path, seed, runs, m, 0);
+		}
+		return 0;
+	}
 	t_ud();
 	t_faults();
 	t_gpa_sweep(seed, full);
