@@ -14,12 +14,14 @@
  *    failing), okvm refuses CREATE_VM, or fails the entry, and says what to do.
  *  - A VMCS is never active outside an entry, so a vcpu may move between CPUs freely:
  *    no VMCLEAR IPIs, nothing to tear down at CPU offline or module unload but memory.
- * The cost is VMXON/VMXOFF, VMCLEAR/VMPTRLD and a full VMCS write and read per entry;
- * the guest state therefore lives in struct vmx_vcpu and the VMCS is only a transport.
+ * The cost is VMXON/VMXOFF, VMCLEAR/VMPTRLD and writing and reading the guest state at
+ * each entry (VMREAD needs VMX operation, so the guest state lives in struct vmx_vcpu and
+ * the VMCS is its transport); fixed controls and per-CPU host state stay in the VMCS
+ * region, which keeps its fields across VMCLEAR and VMPTRLD.
  * Measured in Bochs (skylake_x, okvm-bench with vmx_measure=1): entering and leaving VMX
- * operation took 56 of the 1339 TSC cycles from VMXON to VMXOFF per entry (4%); a CPUID
- * exit handled in the kernel took 17.4 us against kvm_intel's 9.6 us there, an OUT exit
- * to userspace 27.9 us against 30.5 us. An emulator prices VMXON, VMCLEAR and VMPTRLD
+ * operation took 57 of the 1165 TSC cycles from VMXON to VMXOFF per entry (5%); a CPUID
+ * exit handled in the kernel took 15.7 us against kvm_intel's 9.6 us there, an OUT exit
+ * to userspace 26.3 us against 30.5 us. An emulator prices VMXON, VMCLEAR and VMPTRLD
  * like any instruction; on a real CPU they cost more: measure there (vmx_cost).
  *
  * The guest runs with EPT and unrestricted guest (both required), VPID when present.
@@ -113,6 +115,8 @@ struct vmx_seg {
 struct vmx_vcpu {
 	void *vmcs;
 	bool cleared;		/* VMCLEARed once (launch state "clear") */
+	bool configured;	/* the fields that never change are in the VMCS region */
+	int host_cpu;		/* the CPU whose per-CPU host state is in the VMCS region */
 	int last_cpu;
 	u16 vpid;
 	bool flush;		/* flush this vcpu's TLB entries at the next entry */
@@ -908,6 +912,7 @@ static int vmx_vcpu_init(struct okvm_vcpu *v)
 		vx->vpid = i;
 	}
 	vx->last_cpu = -1;
+	vx->host_cpu = -1;
 	v->hv = vx;
 
 	/* The architectural reset state (SDM vol. 3A, 10.1.1). */
@@ -977,6 +982,10 @@ static u64 vmx_cr0_forced(void)
 	return vmx.cr0_fixed0 & ~(u64)(X86_CR0_PE | X86_CR0_PG);
 }
 
+/*
+ * The controls. A VMCS region keeps its fields across VMCLEAR and VMPTRLD (also on
+ * another CPU), so what never changes is written once.
+ */
 static void vmx_write_controls(struct okvm_vcpu *v, struct vmx_vcpu *vx)
 {
 	u32 proc = vmx.proc, entry = vmx.entry;
@@ -987,11 +996,20 @@ static void vmx_write_controls(struct okvm_vcpu *v, struct vmx_vcpu *vx)
 		proc |= PROC_NMI_WINDOW;
 	if (vx->efer & EFER_LMA)
 		entry |= ENTRY_IA32E;
-	vmcs_write(VMCS_PIN_CTLS, vmx.pin);
 	vmcs_write(VMCS_PROC_CTLS, proc);
+	vmcs_write(VMCS_ENTRY_CTLS, entry);
+	vmcs_write(VMCS_TSC_OFFSET, vx->tsc_offset);
+	vmcs_write(VMCS_CR0_SHADOW, vx->cr0);
+	vmcs_write(VMCS_CR4_SHADOW, vx->cr4);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, vx->entry_intr);
+	vmcs_write(VMCS_ENTRY_EXC_ERROR, vx->entry_error);
+	vmcs_write(VMCS_ENTRY_INSN_LEN, vx->entry_len);
+	if (vx->configured)
+		return;
+	vx->configured = true;
+	vmcs_write(VMCS_PIN_CTLS, vmx.pin);
 	vmcs_write(VMCS_PROC_CTLS2, vmx.proc2);
 	vmcs_write(VMCS_EXIT_CTLS, vmx.exit);
-	vmcs_write(VMCS_ENTRY_CTLS, entry);
 	/* #DB and #AC (no microcode loops on benign exceptions), #MC (the host's). */
 	vmcs_write(VMCS_EXC_BITMAP, BIT(1) | BIT(17) | BIT(18));
 	vmcs_write(VMCS_PF_ERR_MASK, 0);
@@ -1005,18 +1023,13 @@ static void vmx_write_controls(struct okvm_vcpu *v, struct vmx_vcpu *vx)
 	vmcs_write(VMCS_MSR_BITMAP, virt_to_phys(vmx_msr_bitmap));
 	if (vmx.proc2 & PROC2_ENCLS)
 		vmcs_write(VMCS_ENCLS_BITMAP, ~0ULL);
-	vmcs_write(VMCS_TSC_OFFSET, vx->tsc_offset);
+	/* The VM's EPT root lives as long as the VM. */
 	vmcs_write(VMCS_EPTP, okvm_mmu_root(v->vm) | EPTP_WB | EPTP_WALK4);
 	if (vmx.vpid)
 		vmcs_write(VMCS_VPID, vx->vpid);
 	vmcs_write(VMCS_LINK_PTR, ~0ULL);
 	vmcs_write(VMCS_CR0_MASK, vmx_cr0_forced());
 	vmcs_write(VMCS_CR4_MASK, vmx.cr4_fixed0);
-	vmcs_write(VMCS_CR0_SHADOW, vx->cr0);
-	vmcs_write(VMCS_CR4_SHADOW, vx->cr4);
-	vmcs_write(VMCS_ENTRY_INTR_INFO, vx->entry_intr);
-	vmcs_write(VMCS_ENTRY_EXC_ERROR, vx->entry_error);
-	vmcs_write(VMCS_ENTRY_INSN_LEN, vx->entry_len);
 }
 
 static void vmx_write_guest(struct okvm_vcpu *v, struct vmx_vcpu *vx)
@@ -1093,8 +1106,12 @@ static void vmx_read_guest(struct okvm_vcpu *v, struct vmx_vcpu *vx)
 			vx->pdpte[i] = vmcs_read(VMCS_GUEST_PDPTE(i));
 }
 
-/* Host state of this CPU and task, read at every entry (interrupts off). */
-static void vmx_write_host(unsigned long cr4)
+/*
+ * Host state (interrupts off). What a task or the kernel may change (CR0, CR3, CR4, the
+ * FS base) at every entry; what belongs to the CPU (descriptor tables, TSS, GS base,
+ * SYSENTER, EFER, PAT) when the VMCS last held another CPU's.
+ */
+static void vmx_write_host(struct vmx_vcpu *vx, unsigned long cr4, int cpu)
 {
 	struct desc_ptr gdt, idt;
 	struct desc_struct *d;
@@ -1104,6 +1121,11 @@ static void vmx_write_host(unsigned long cr4)
 	vmcs_write(VMCS_HOST_CR0, native_read_cr0());
 	vmcs_write(VMCS_HOST_CR3, __native_read_cr3());
 	vmcs_write(VMCS_HOST_CR4, cr4 | X86_CR4_VMXE);
+	rdmsrq(MSR_FS_BASE, val);
+	vmcs_write(VMCS_HOST_FS_BASE, val);
+	if (vx->host_cpu == cpu)
+		return;
+	vx->host_cpu = cpu;
 	vmcs_write(VMCS_HOST_CS_SEL, __KERNEL_CS);
 	vmcs_write(VMCS_HOST_SS_SEL, __KERNEL_DS);
 	vmcs_write(VMCS_HOST_DS_SEL, 0);
@@ -1120,8 +1142,6 @@ static void vmx_write_host(unsigned long cr4)
 	d = (struct desc_struct *)(gdt.address + (tr & ~7));
 	base = get_desc_base(d) | ((u64)*(u32 *)(d + 1) << 32);
 	vmcs_write(VMCS_HOST_TR_BASE, base);
-	rdmsrq(MSR_FS_BASE, val);
-	vmcs_write(VMCS_HOST_FS_BASE, val);
 	rdmsrq(MSR_GS_BASE, val);
 	vmcs_write(VMCS_HOST_GS_BASE, val);
 	rdmsrq(MSR_IA32_SYSENTER_CS, val);
@@ -1396,7 +1416,7 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 		t1 = rdtsc_ordered();
 	vmx_write_controls(v, vx);
 	vmx_write_guest(v, vx);
-	vmx_write_host(cr4);
+	vmx_write_host(vx, cr4, cpu);
 
 	/* Stale translations: a new CPU may hold some from an earlier stint; zaps; CR writes. */
 	if (test_and_clear_bit(OKVM_REQ_TLB_FLUSH, &v->requests) || vx->last_cpu != cpu) {
