@@ -95,9 +95,12 @@ static bool pt_zap(u64 *table, int level, u64 base, u64 start, u64 end, bool wrp
 	const struct pt_format *f = pt_fmt();
 	u64 span = 1ULL << (PAGE_SHIFT + 9 * (level - 1));
 	bool changed = false;
-	int i;
+	int i, first, last;
 
-	for (i = 0; i < PT_ENTRIES; i++) {
+	/* Only the entries that overlap the range: small zaps stay cheap. */
+	first = start > base ? (start - base) / span : 0;
+	last = min_t(u64, (end - 1 - base) / span, PT_ENTRIES - 1);
+	for (i = first; i <= last; i++) {
 		u64 lo = base + i * span, hi = lo + span;
 
 		if (hi <= start || lo >= end || !(table[i] & f->present))
