@@ -861,6 +861,9 @@ static void t_faults(void)
 		{ "gate-not-present", prep_gate3_np, { 0xcc }, 1, 11 },
 		{ "double-fault", prep_df, { 0x8b, 0x04, 0x25, 0, 0, 0, 0x80 }, 7, 8 },
 		{ "handler-outside-memory", prep_handler_mmio, { 0xcc }, 1, -1 },
+		/* Leaving long mode by clearing CR0.PG (or CR4.PAE) in 64-bit code is #GP. */
+		{ "long-mode-cr0-pg-clear", NULL, { 0x31, 0xd2, 0x0f, 0x22, 0xc2 }, 5, 13 },
+		{ "long-mode-cr4-pae-clear", NULL, { 0x31, 0xd2, 0x0f, 0x22, 0xe2 }, 5, 13 },
 	};
 	char name[64], buf[80], rbuf[80];
 	struct outcome o, ro;
