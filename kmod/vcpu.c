@@ -179,11 +179,15 @@ static void okvm_events_exit(struct okvm_vcpu *v, const struct okvm_exit *x)
 	}
 }
 
-/* KVM's rule for a userspace interrupt controller: interruptible and nothing in flight. */
+/*
+ * KVM's rule for a userspace interrupt controller: interruptible and nothing in flight.
+ * A pending exception counts: it belongs to the instruction at RIP (a RDMSR that faulted,
+ * say) and must reach the guest before any interrupt the VMM would inject now.
+ */
 static bool okvm_ready_for_interrupt(struct okvm_vcpu *v)
 {
 	return (v->rflags & X86_EFLAGS_IF) && !okvm_hv->get_interrupt_shadow(v) &&
-	       !v->exc.injected && !v->nmi_injected && !v->irq.injected;
+	       !v->exc.pending && !v->exc.injected && !v->nmi_injected && !v->irq.injected;
 }
 
 static void okvm_internal_error(struct okvm_vcpu *v, u32 suberror, u64 d0, u64 d1)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
+#include <time.h>
 
 #include "harness.h"
 
@@ -441,7 +443,82 @@ static int t_gsi_routing(void)
 	return T_PASS;
 }
 
+static void kick(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * An exception an exit left pending (the #GP of a RDMSR) must reach the guest before an
+ * interrupt the VMM injects: a timer signal interrupts KVM_RUN right after such exits,
+ * and the VMM injects whenever ready_for_interrupt_injection says it may.
+ */
+static int t_exception_before_interrupt(void)
+{
+	struct kvm_interrupt irq = { .irq = IRQ_VECTOR };
+	struct sigevent sev;
+	struct itimerspec its;
+	struct timespec t0, t1;
+	struct kvm_regs r;
+	struct vm vm;
+	struct vcpu v;
+	timer_t tm;
+	int injected = 0, handled = 0, gps = 0;
+
+	MUST(vm_create(&vm));
+	MUST(vcpu_create(&vm, &v, 0));
+	load_blob(&vm, CODE_GPA, BLOB_g_gpirq);
+	MUST(setup_real(&v, CODE_GPA));
+	signal(SIGUSR2, kick);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGUSR2;
+	sev._sigev_un._tid = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &sev, &tm))
+		return fail("timer_create: %s", strerror(errno));
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_nsec = 50000;
+	its.it_interval.tv_nsec = 50000;
+	timer_settime(tm, 0, &its, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		int rc = ioctl(v.fd, KVM_RUN, 0);
+
+		if (rc && errno != EINTR) {
+			timer_delete(tm);
+			return fail("KVM_RUN: %s", strerror(errno));
+		}
+		if (!rc && v.run->exit_reason == KVM_EXIT_IO && v.run->io.port == PORT_IRQ) {
+			handled++;
+		} else if (!rc && v.run->exit_reason == KVM_EXIT_IO && v.run->io.port == PORT_DATA) {
+			timer_delete(tm);
+			return fail("#GP delivered at ip %#x, not at the RDMSR (%#llx), after %d interrupts",
+				    *(uint16_t *)((uint8_t *)v.run + v.run->io.data_offset),
+				    (unsigned long long)SYM_gpirq_rdmsr, injected);
+		} else if (!rc && v.run->exit_reason != KVM_EXIT_INTR) {
+			timer_delete(tm);
+			return fail("unexpected exit %s", exit_desc(&v));
+		}
+		/* Keep both paths busy: an interrupt for every #GP the guest took. */
+		MUST(get_regs(&v, &r));
+		gps = r.rdx & 0xffff;
+		if (v.run->ready_for_interrupt_injection && v.run->if_flag && injected < gps) {
+			TRY(ioctl(v.fd, KVM_INTERRUPT, &irq));
+			injected++;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	} while ((injected < 30 || gps < 30) && t1.tv_sec - t0.tv_sec < 20);
+	timer_delete(tm);
+	if (injected < 30 || gps < 30)
+		return skip("only %d interrupts and %d #GPs in 20 s: too slow a machine for this test",
+			    injected, gps);
+	CHECK(handled >= injected - 1 && handled <= injected,
+	      "%d interrupts injected, %d handled", injected, handled);
+	return T_PASS;
+}
+
 const struct test event_tests[] = {
+	{ "exception_before_interrupt", t_exception_before_interrupt },
 	{ "vm_clock", t_vm_clock },
 	{ "tsc_khz", t_tsc_khz },
 	{ "gsi_routing", t_gsi_routing },
