@@ -111,9 +111,10 @@ vm_build_okvm() {
 	fi
 	src=$OKVM_BUILD/kmod-$kver
 	mkdir -p "$src"
-	# rsync keeps timestamps of unchanged files, so Kbuild rebuilds only what changed.
-	rsync -a --delete "$OKVM_TOP/VERSION" "$OKVM_TOP/include" "$src/" &&
-		rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' --exclude '*.mod*' \
+	# Unchanged files (by content) keep their time stamps; changed ones get the time of the
+	# copy, so Kbuild rebuilds exactly what changed (-a kept the source's older mtimes).
+	rsync -rlpD --checksum --delete "$OKVM_TOP/VERSION" "$OKVM_TOP/include" "$src/" &&
+		rsync -rlpD --checksum --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' --exclude '*.mod*' \
 			--exclude /compat/gen "$OKVM_TOP/kmod/" "$src/kmod/" || die "cannot copy the module sources to $src"
 	note "building okvm.ko against $kdir"
 	# One build at a time per kernel; the copy keeps Kbuild's incremental state.

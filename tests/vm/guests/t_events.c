@@ -394,7 +394,7 @@ static int t_tsc_khz(void)
 	MUST(vm_create(&vm));
 	MUST(vcpu_create(&vm, &v, 0));
 	khz = ioctl(v.fd, KVM_GET_TSC_KHZ);
-	CHECK(khz > 100000, "KVM_GET_TSC_KHZ returned %d (%s)", khz, khz < 0 ? strerror(errno) : "");
+	CHECK(khz >= 1000, "KVM_GET_TSC_KHZ returned %d (%s)", khz, khz < 0 ? strerror(errno) : "");
 	return T_PASS;
 }
 
