@@ -51,7 +51,10 @@ struct okvm_hv_ops {
 	/* MSRs whose home is the hardware structure; -ENOENT if not one of them. */
 	int (*get_msr)(struct okvm_vcpu *vcpu, u32 index, u64 *value);
 	int (*set_msr)(struct okvm_vcpu *vcpu, u32 index, u64 value);
-	/* Control register writes the emulator and kvm_run->cr8 need (2 and 8 only). */
+	/*
+	 * Control register writes: 0 and 4 (already checked, as the CPU would), 2 (a #PF's
+	 * address) and 8 (the TPR from kvm_run).
+	 */
 	void (*set_cr)(struct okvm_vcpu *vcpu, int cr, u64 value);
 
 	/*

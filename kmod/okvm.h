@@ -94,6 +94,7 @@ enum okvm_exit_kind {
 	OKVM_X_INTR,		/* a host event wants us out: signal, resched, request */
 	OKVM_X_IRQ_WINDOW,	/* the guest can take an interrupt now (set_windows) */
 	OKVM_X_NMI_WINDOW,	/* the guest can take an NMI now (set_windows) */
+	OKVM_X_CR_WRITE,	/* MOV to CR0/CR4, LMSW, CLTS: cr says which */
 	OKVM_X_UNEXPECTED,
 };
 
@@ -113,6 +114,7 @@ struct okvm_exit {
 		u64 gpa;
 		bool write, fetch;
 	} npf;
+	u8 cr;			/* OKVM_X_CR_WRITE */
 	/* An event whose delivery the exit interrupted (see okvm_hv_ops.inject_event). */
 	bool intinfo_valid;
 	struct okvm_event intinfo;

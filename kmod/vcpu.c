@@ -409,6 +409,133 @@ static int okvm_handle_xsetbv(struct okvm_vcpu *v, u64 next_rip)
 	return 1;
 }
 
+/* The CR4 bits a guest may set: the architectural ones the CPU has, never VMXE or SMXE. */
+static u64 okvm_cr4_bits(void)
+{
+	u64 cr4_ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |
+		     X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+
+	if (boot_cpu_has(X86_FEATURE_UMIP))
+		cr4_ok |= X86_CR4_UMIP;
+	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
+		cr4_ok |= X86_CR4_FSGSBASE;
+	if (boot_cpu_has(X86_FEATURE_PCID))
+		cr4_ok |= X86_CR4_PCIDE;
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		cr4_ok |= X86_CR4_OSXSAVE;
+	if (boot_cpu_has(X86_FEATURE_SMEP))
+		cr4_ok |= X86_CR4_SMEP;
+	if (boot_cpu_has(X86_FEATURE_SMAP))
+		cr4_ok |= X86_CR4_SMAP;
+	if (boot_cpu_has(X86_FEATURE_PKU))
+		cr4_ok |= X86_CR4_PKE;
+	if (boot_cpu_has(X86_FEATURE_LA57))
+		cr4_ok |= X86_CR4_LA57;
+	return cr4_ok;
+}
+
+/* A guest write to CR0 or CR4: false when the CPU would raise #GP for it (SDM, MOV CR). */
+static bool okvm_cr_write_ok(struct okvm_vcpu *v, int cr, u64 val)
+{
+	u64 cr0 = okvm_hv->get_cr(v, 0), cr4 = okvm_hv->get_cr(v, 4);
+	u64 efer = okvm_hv->get_efer(v);
+	struct okvm_segment cs;
+
+	okvm_hv->get_seg(v, OKVM_CS, &cs);
+	if (cr == 4) {
+		if (val & ~okvm_cr4_bits())
+			return false;
+		if ((efer & EFER_LMA) && (!(val & X86_CR4_PAE) || ((val ^ cr4) & X86_CR4_LA57)))
+			return false;
+		if ((val & X86_CR4_PCIDE) && !(cr4 & X86_CR4_PCIDE) &&
+		    (!(efer & EFER_LMA) || (okvm_hv->get_cr(v, 3) & 0xfff)))
+			return false;
+		return true;
+	}
+	if ((val >> 32) || ((val & X86_CR0_NW) && !(val & X86_CR0_CD)) ||
+	    ((val & X86_CR0_PG) && !(val & X86_CR0_PE)))
+		return false;
+	/* Turning paging on with EFER.LME enters long mode: PAE first, and not from CS.L code. */
+	if ((val & X86_CR0_PG) && !(cr0 & X86_CR0_PG) && (efer & EFER_LME) &&
+	    (!(cr4 & X86_CR4_PAE) || cs.l))
+		return false;
+	/* Paging cannot be turned off in 64-bit code, nor with PCIDE. */
+	if (!(val & X86_CR0_PG) && (cr0 & X86_CR0_PG) &&
+	    (((efer & EFER_LMA) && cs.l) || (cr4 & X86_CR4_PCIDE)))
+		return false;
+	return true;
+}
+
+/* MOV to CR0/CR4, LMSW and CLTS: decoded here (no decode assists needed), checked, applied. */
+static int okvm_handle_cr_write(struct okvm_vcpu *v, struct okvm_exit *x)
+{
+	u64 cr0 = okvm_hv->get_cr(v, 0), old, val, src;
+	u8 b[15], modrm;
+	int n, i = 0, len, cr;
+	bool lm = (okvm_hv->get_efer(v) & EFER_LMA), rexr = false, rexb = false;
+	struct okvm_segment cs;
+
+	okvm_hv->get_seg(v, OKVM_CS, &cs);
+	lm = lm && cs.l;
+	if (okvm_fetch_insn(v, b, &n))
+		goto fail;
+	/* Prefixes change nothing for these instructions; REX extends the register numbers. */
+	while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 ||
+			 b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e ||
+			 b[i] == 0x64 || b[i] == 0x65))
+		i++;
+	if (lm && i < n && (b[i] & 0xf0) == 0x40) {
+		rexr = b[i] & 4;
+		rexb = b[i] & 1;
+		i++;
+	}
+	if (i + 2 > n || b[i] != 0x0f)
+		goto fail;
+	switch (b[i + 1]) {
+	case 0x22:	/* MOV CRn, reg: ModRM.reg is CRn, ModRM.rm the GPR, mod ignored */
+		if (i + 3 > n)
+			goto fail;
+		modrm = b[i + 2];
+		cr = ((modrm >> 3) & 7) | (rexr ? 8 : 0);
+		val = v->regs[(modrm & 7) | (rexb ? 8 : 0)];
+		if (!lm)
+			val = (u32)val;
+		len = i + 3;
+		break;
+	case 0x06:	/* CLTS */
+		cr = 0;
+		val = cr0 & ~(u64)X86_CR0_TS;
+		len = i + 2;
+		break;
+	case 0x01:	/* LMSW reg (0F 01 /6, register form): PE can be set, not cleared */
+		if (i + 3 > n || ((b[i + 2] >> 3) & 7) != 6 || (b[i + 2] >> 6) != 3)
+			goto fail;
+		src = v->regs[(b[i + 2] & 7) | (rexb ? 8 : 0)];
+		cr = 0;
+		val = (cr0 & ~0xeULL) | (src & 0xf) | (cr0 & X86_CR0_PE);
+		len = i + 3;
+		break;
+	default:
+		goto fail;
+	}
+	if (cr != x->cr)
+		goto fail;
+	if (okvm_hv->get_cpl(v) != 0 || !okvm_cr_write_ok(v, cr, val)) {
+		okvm_inject_gp(v);
+		return 1;
+	}
+	old = okvm_hv->get_cr(v, cr);
+	okvm_hv->set_cr(v, cr, val);
+	/* Paging changes: the guest's TLB is ours to flush (the CPU would at the MOV). */
+	if (cr == 4 || ((old ^ val) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE)))
+		set_bit(OKVM_REQ_TLB_FLUSH, &v->requests);
+	okvm_vcpu_skip(v, x->next_rip ? x->next_rip : v->rip + len);
+	return 1;
+fail:
+	okvm_internal_error(v, OKVM_INTERNAL_ERROR_EMULATION, x->hw_reason, x->cr);
+	return 0;
+}
+
 /* >0: enter the guest again; 0: return to userspace with run filled in; <0: errno. */
 static int okvm_handle_exit(struct okvm_vcpu *v, struct okvm_exit *x)
 {
@@ -465,6 +592,8 @@ static int okvm_handle_exit(struct okvm_vcpu *v, struct okvm_exit *x)
 		return okvm_handle_xsetbv(v, x->next_rip);
 	case OKVM_X_DR:
 		return okvm_handle_dr(v, x);
+	case OKVM_X_CR_WRITE:
+		return okvm_handle_cr_write(v, x);
 	case OKVM_X_SHUTDOWN:
 		run->exit_reason = OKVM_EXIT_SHUTDOWN;
 		return 0;
@@ -622,25 +751,7 @@ static void okvm_set_regs(struct okvm_vcpu *v, const struct okvm_regs *r)
 
 static int okvm_set_sregs(struct okvm_vcpu *v, struct okvm_sregs *s)
 {
-	u64 cr4_ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |
-		     X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-
-	if (boot_cpu_has(X86_FEATURE_UMIP))
-		cr4_ok |= X86_CR4_UMIP;
-	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
-		cr4_ok |= X86_CR4_FSGSBASE;
-	if (boot_cpu_has(X86_FEATURE_PCID))
-		cr4_ok |= X86_CR4_PCIDE;
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		cr4_ok |= X86_CR4_OSXSAVE;
-	if (boot_cpu_has(X86_FEATURE_SMEP))
-		cr4_ok |= X86_CR4_SMEP;
-	if (boot_cpu_has(X86_FEATURE_SMAP))
-		cr4_ok |= X86_CR4_SMAP;
-	if (boot_cpu_has(X86_FEATURE_PKU))
-		cr4_ok |= X86_CR4_PKE;
-	if (boot_cpu_has(X86_FEATURE_LA57))
-		cr4_ok |= X86_CR4_LA57;
+	u64 cr4_ok = okvm_cr4_bits();
 
 	/* KVM's rules: long mode needs PAE and LMA; LMA and CS.L need long mode. */
 	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {

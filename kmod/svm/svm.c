@@ -484,12 +484,29 @@ static int svm_set_msr(struct okvm_vcpu *v, u32 index, u64 val)
 
 static void svm_set_cr(struct okvm_vcpu *v, int cr, u64 val)
 {
-	struct vmcb *vmcb = to_svm(v)->vmcb;
+	struct svm_vcpu *sv = to_svm(v);
+	struct vmcb *vmcb = sv->vmcb;
 
-	if (cr == 2)
+	switch (cr) {
+	case 0:
+		/* With the write intercepted, long mode activation (EFER.LMA) is ours to do. */
+		vmcb->save.cr0 = val;
+		if ((val & X86_CR0_PG) && (sv->efer & EFER_LME))
+			sv->efer |= EFER_LMA;
+		else if (!(val & X86_CR0_PG))
+			sv->efer &= ~EFER_LMA;
+		vmcb->save.efer = (vmcb->save.efer & ~EFER_LMA) | (sv->efer & EFER_LMA);
+		break;
+	case 2:
 		vmcb->save.cr2 = val;
-	else if (cr == 8)
+		break;
+	case 4:
+		vmcb->save.cr4 = val;
+		break;
+	case 8:
 		vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) | (val & 0xf);
+		break;
+	}
 }
 
 static void svm_inject_event(struct okvm_vcpu *v, const struct okvm_event *ev)
@@ -593,6 +610,12 @@ static int svm_vcpu_init(struct okvm_vcpu *v)
 	s = &vmcb->save;
 
 	/* Deny by default: everything a guest could do to the host or to other guests exits. */
+	/*
+	 * CR0 and CR4 writes are checked by okvm (as by the CPU): not every implementation of
+	 * SVM faults on an illegal one (QEMU's TCG lets 64-bit code clear CR0.PG, and the
+	 * emulated CPU then never takes another #VMEXIT).
+	 */
+	c->intercept_cr = CR_WRITE(0) | CR_WRITE(4);
 	c->intercept_dr = 0x00ff00ff;	/* DR0-7 reads and writes */
 	c->intercept_exc = BIT(1) | BIT(17) | BIT(18);	/* #DB, #AC (no microcode loops), #MC */
 	c->intercept_misc1 = INT1_INTR | INT1_NMI | INT1_SMI | INT1_INIT | INT1_RDPMC | INT1_CPUID |
@@ -704,6 +727,11 @@ static void svm_exit_decode(struct okvm_vcpu *v, struct okvm_exit *x)
 	case EXIT_EXC_BASE + 17:
 		okvm_queue_exception(v, 17, true, 0);
 		x->kind = OKVM_X_NONE;
+		break;
+	case EXIT_WRITE_CR0:
+	case EXIT_WRITE_CR4:
+		x->kind = OKVM_X_CR_WRITE;
+		x->cr = code - EXIT_WRITE_CR0;
 		break;
 	case EXIT_VINTR:
 		svm_set_windows(v, false, false);

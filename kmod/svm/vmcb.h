@@ -144,6 +144,9 @@ static_assert(offsetof(struct vmcb_save, g_pat) == 0x268);
 static_assert(offsetof(struct vmcb_save, last_excp_to) == 0x290);
 
 /* Intercept vector at 00Ch */
+/* intercept_cr: reads of CRn are bit n, writes bit 16 + n. */
+#define CR_WRITE(n)	BIT(16 + (n))
+
 #define INT1_INTR	BIT(0)
 #define INT1_NMI	BIT(1)
 #define INT1_SMI	BIT(2)
@@ -217,6 +220,8 @@ static_assert(offsetof(struct vmcb_save, last_excp_to) == 0x290);
 #define NPF_FETCH		BIT_ULL(4)
 
 /* Exit codes (appendix C) */
+#define EXIT_WRITE_CR0		0x010
+#define EXIT_WRITE_CR4		0x014
 #define EXIT_READ_DR0		0x020
 #define EXIT_WRITE_DR0		0x030
 #define EXIT_EXC_BASE		0x040
