@@ -28,8 +28,7 @@ measure() {	# measure ROUND DEVICE MODULES...
 	unload_all || echo "BENCH-ERROR $round $dev: cannot unload $*"
 }
 
-# What the numbers ran on. It also pushes the runner's READY line through the host's
-# console pipe (buffered), so that its boot watchdog does not take a slow boot for a stall.
+# What the numbers ran on, kept in the console log beside the table.
 cat /proc/cpuinfo /proc/meminfo /sys/kernel/mm/transparent_hugepage/enabled | sed 's/^/bench-env: /'
 
 r=1
