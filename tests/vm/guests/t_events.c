@@ -507,6 +507,9 @@ static int t_exception_before_interrupt(void)
 			injected++;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
+		/* A machine that gets almost nothing done in 3 s will not get enough in 20. */
+		if (t1.tv_sec - t0.tv_sec >= 3 && (injected < 3 || gps < 3))
+			break;
 	} while ((injected < 30 || gps < 30) && t1.tv_sec - t0.tv_sec < 20);
 	timer_delete(tm);
 	if (injected < 30 || gps < 30)
