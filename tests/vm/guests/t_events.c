@@ -513,8 +513,8 @@ static int t_exception_before_interrupt(void)
 	} while ((injected < 30 || gps < 30) && t1.tv_sec - t0.tv_sec < 20);
 	timer_delete(tm);
 	if (injected < 30 || gps < 30)
-		return skip("only %d interrupts and %d #GPs in 20 s: too slow a machine for this test",
-			    injected, gps);
+		return skip("only %d interrupts and %d #GPs in %ld s: too slow a machine for this test",
+			    injected, gps, (long)(t1.tv_sec - t0.tv_sec));
 	CHECK(handled >= injected - 1 && handled <= injected,
 	      "%d interrupts injected, %d handled", injected, handled);
 	return T_PASS;
