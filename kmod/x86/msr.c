@@ -258,7 +258,16 @@ int okvm_get_msr(struct okvm_vcpu *v, u32 index, u64 *value, bool host)
 
 int okvm_set_msr(struct okvm_vcpu *v, u32 index, u64 value, bool host)
 {
-	int r = okvm_hv->set_msr(v, index, value);
+	int r;
+
+	/*
+	 * The guest may not switch EFER.LME while paging is on (#GP, as on the CPU): not every
+	 * SVM implementation checks the state this leaves at the next VMRUN.
+	 */
+	if (!host && index == MSR_EFER && (okvm_hv->get_cr(v, 0) & X86_CR0_PG) &&
+	    ((value ^ okvm_hv->get_efer(v)) & EFER_LME))
+		return -EINVAL;
+	r = okvm_hv->set_msr(v, index, value);
 
 	if (r != -ENOENT)
 		return r;

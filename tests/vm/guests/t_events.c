@@ -520,7 +520,26 @@ static int t_exception_before_interrupt(void)
 	return T_PASS;
 }
 
+/* WRMSR that switches EFER.LME while paging is on faults (the CPU's rule). */
+static int t_efer_lme_with_paging(void)
+{
+	struct vm vm;
+	struct vcpu v;
+
+	MUST(vm_create(&vm));
+	MUST(vcpu_create(&vm, &v, 0));
+	load_blob(&vm, CODE_GPA, BLOB_g_efer);
+	MUST(setup_long(&v, CODE_GPA));
+	if (ioctl(v.fd, KVM_RUN, 0))
+		return fail("KVM_RUN: %s", strerror(errno));
+	CHECK(v.run->exit_reason == KVM_EXIT_SHUTDOWN,
+	      "exit was %s, expected SHUTDOWN (#GP with no IDT) for clearing EFER.LME in long mode",
+	      exit_desc(&v));
+	return T_PASS;
+}
+
 const struct test event_tests[] = {
+	{ "efer_lme_with_paging", t_efer_lme_with_paging },
 	{ "exception_before_interrupt", t_exception_before_interrupt },
 	{ "vm_clock", t_vm_clock },
 	{ "tsc_khz", t_tsc_khz },
