@@ -22,8 +22,6 @@ struct okvm_event {
 	u8 insn_len;		/* soft events: length of the INTn/INT3/INTO (VMX needs it) */
 	bool has_error;
 	u32 error;
-	bool has_payload;	/* #PF: new CR2; #DB: DR6 bits to set */
-	u64 payload;
 };
 
 struct okvm_hv_ops {

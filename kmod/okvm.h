@@ -224,6 +224,10 @@ void okvm_inject_ud(struct okvm_vcpu *vcpu);
 void okvm_inject_gp(struct okvm_vcpu *vcpu);
 void okvm_vcpu_skip(struct okvm_vcpu *vcpu, u64 next_rip);
 void okvm_fpu_caps_init(void);
+void okvm_fpu_load(struct okvm_vcpu *vcpu);
+void okvm_fpu_put(struct okvm_vcpu *vcpu);
+void okvm_xcr0_load(struct okvm_vcpu *vcpu);
+void okvm_xcr0_put(struct okvm_vcpu *vcpu);
 
 /* mmu.c */
 int okvm_mmu_init(struct okvm_vm *vm);

@@ -11,6 +11,7 @@
 #include <asm/msr-index.h>
 #include <asm/fpu/types.h>
 #include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
 #include <asm/tsc.h>
 
 #include "okvm.h"
@@ -93,24 +94,38 @@ void okvm_vcpu_skip(struct okvm_vcpu *v, u64 next_rip)
 		okvm_hv->set_interrupt_shadow(v, 0);
 }
 
+/*
+ * A queued exception becomes the one being delivered. Its payload takes effect now, as
+ * on the CPU: #PF's address in CR2, #DB's bits in DR6.
+ */
+static void okvm_exc_commit(struct okvm_vcpu *v)
+{
+	if (!v->exc.pending)
+		return;
+	if (v->exc.has_payload) {
+		if (v->exc.vector == 14)
+			okvm_hv->set_cr(v, 2, v->exc.payload);
+		else if (v->exc.vector == 1)
+			v->dr6 |= v->exc.payload;
+		v->exc.has_payload = false;
+	}
+	v->exc.pending = false;
+	v->exc.injected = true;
+}
+
 /* Deliver at most one event at the next entry, re-deliveries first (the SDM's order). */
 static void okvm_events_inject(struct okvm_vcpu *v)
 {
 	struct okvm_event ev = { 0 };
 
 	v->ev_inflight = -1;
-	if (!v->exc.injected && v->exc.pending && !v->nmi_injected && !v->irq.injected) {
-		v->exc.pending = false;
-		v->exc.injected = true;
-	}
+	if (!v->exc.injected && !v->nmi_injected && !v->irq.injected)
+		okvm_exc_commit(v);
 	if (v->exc.injected) {
 		ev.type = OKVM_EV_EXC;
 		ev.vector = v->exc.vector;
 		ev.has_error = v->exc.has_error;
 		ev.error = v->exc.error;
-		ev.has_payload = v->exc.has_payload;
-		ev.payload = v->exc.payload;
-		v->exc.has_payload = false;
 	} else if (v->nmi_injected) {
 		ev.type = OKVM_EV_NMI;
 		ev.vector = 2;
@@ -878,11 +893,16 @@ static long okvm_set_sigmask(struct okvm_vcpu *v, struct okvm_signal_mask __user
 static u32 okvm_mxcsr_mask;
 
 /* The MXCSR bits this CPU accepts (FXSAVE's MXCSR_MASK, 0 meaning 0xffbf). */
+/* The host's XCR0 (0 without XSAVE): what guest XSAVE images are saved and restored with. */
+static u64 okvm_host_xcr0;
+
 void okvm_fpu_caps_init(void)
 {
 	u8 *buf = kzalloc(512 + 16, GFP_KERNEL);
 	u8 *a;
 
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		okvm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	okvm_mxcsr_mask = 0xffbf;
 	if (!buf)
 		return;
@@ -893,6 +913,42 @@ void okvm_fpu_caps_init(void)
 	if (*(u32 *)(a + 28))
 		okvm_mxcsr_mask = *(u32 *)(a + 28);
 	kfree(buf);
+}
+
+/*
+ * The guest's FPU registers into the CPU and back (load/put), and its XCR0 around the
+ * entry: for the backends, inside a kernel_fpu section with interrupts off.
+ */
+void okvm_fpu_load(struct okvm_vcpu *v)
+{
+	u64 m = okvm_host_xcr0;
+
+	if (m)
+		asm volatile("xrstor64 (%0)" : : "r"(v->fpu), "a"((u32)m), "d"((u32)(m >> 32)) : "memory");
+	else
+		asm volatile("fxrstor64 (%0)" : : "r"(v->fpu) : "memory");
+}
+
+void okvm_fpu_put(struct okvm_vcpu *v)
+{
+	u64 m = okvm_host_xcr0;
+
+	if (m)
+		asm volatile("xsave64 (%0)" : : "r"(v->fpu), "a"((u32)m), "d"((u32)(m >> 32)) : "memory");
+	else
+		asm volatile("fxsave64 (%0)" : : "r"(v->fpu) : "memory");
+}
+
+void okvm_xcr0_load(struct okvm_vcpu *v)
+{
+	if (okvm_host_xcr0 && v->xcr0 != okvm_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
+}
+
+void okvm_xcr0_put(struct okvm_vcpu *v)
+{
+	if (okvm_host_xcr0 && v->xcr0 != okvm_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, okvm_host_xcr0);
 }
 
 static void okvm_get_fpu(struct okvm_vcpu *v, struct okvm_fpu *f)
@@ -1063,30 +1119,12 @@ static noinline_for_stack long okvm_ioctl_set_xcrs(struct okvm_vcpu *v, void __u
 	return 0;
 }
 
-/*
- * Without KVM_CAP_EXCEPTION_PAYLOAD a queued exception is reported as injected, with its
- * payload (CR2, DR6) already applied, as KVM does.
- */
-static void okvm_exc_payload_apply(struct okvm_vcpu *v)
-{
-	if (!v->exc.pending)
-		return;
-	if (v->exc.has_payload) {
-		if (v->exc.vector == 14)
-			okvm_hv->set_cr(v, 2, v->exc.payload);
-		else if (v->exc.vector == 1)
-			v->dr6 |= v->exc.payload;
-		v->exc.has_payload = false;
-	}
-	v->exc.pending = false;
-	v->exc.injected = true;
-}
-
 static noinline_for_stack long okvm_ioctl_get_events(struct okvm_vcpu *v, void __user *argp)
 {
 	struct okvm_vcpu_events e;
 
-	okvm_exc_payload_apply(v);
+	/* Without KVM_CAP_EXCEPTION_PAYLOAD a queued exception shows as injected (as KVM). */
+	okvm_exc_commit(v);
 	memset(&e, 0, sizeof(e));
 	e.exception.injected = v->exc.injected;
 	e.exception.nr = v->exc.vector;

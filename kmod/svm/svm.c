@@ -24,7 +24,6 @@
 #include <asm/io.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
-#include <asm/fpu/xcr.h>
 #include <asm/special_insns.h>
 
 #include "../okvm.h"
@@ -54,8 +53,6 @@ static u32 svm_features;
 static u32 svm_nasid;
 static void *svm_iopm, *svm_msrpm;
 static enum cpuhp_state svm_hp_state;
-static u64 svm_host_xcr0;
-static unsigned int svm_fpu_size;
 
 struct svm_cpu {
 	bool ready;
@@ -231,12 +228,6 @@ static int svm_init(void)
 	svm_msrpm_allow(MSR_IA32_SYSENTER_ESP);
 	svm_msrpm_allow(MSR_IA32_SYSENTER_EIP);
 
-	if (boot_cpu_has(X86_FEATURE_XSAVE)) {
-		svm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-		svm_fpu_size = cpuid_ebx(0xd);
-	} else {
-		svm_fpu_size = 512;
-	}
 
 	r = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "okvm/svm:online", svm_cpu_online, svm_cpu_offline);
 	if (r < 0) {
@@ -518,12 +509,6 @@ static void svm_inject_event(struct okvm_vcpu *v, const struct okvm_event *ev)
 	};
 	struct vmcb *vmcb = to_svm(v)->vmcb;
 
-	if (ev->type == OKVM_EV_EXC && ev->has_payload) {
-		if (ev->vector == 14)
-			vmcb->save.cr2 = ev->payload;
-		else if (ev->vector == 1)
-			v->dr6 |= ev->payload;
-	}
 	vmcb->control.event_inj = ev->vector | ((u64)type[ev->type] << EV_TYPE_SHIFT) | EV_VALID |
 				  (ev->has_error ? EV_ERR_VALID | ((u64)ev->error << 32) : 0);
 }
@@ -664,34 +649,6 @@ static void svm_vcpu_fini(struct okvm_vcpu *v)
 	free_page((unsigned long)sv->vmcb);
 	kfree(sv);
 	v->hv = NULL;
-}
-
-/* ---- the guest FPU ---- */
-
-static inline void svm_xsave(void *area, u64 mask)
-{
-	asm volatile("xsave64 (%0)" : : "r"(area), "a"((u32)mask), "d"((u32)(mask >> 32)) : "memory");
-}
-
-static inline void svm_xrstor(void *area, u64 mask)
-{
-	asm volatile("xrstor64 (%0)" : : "r"(area), "a"((u32)mask), "d"((u32)(mask >> 32)) : "memory");
-}
-
-static void svm_fpu_load(struct okvm_vcpu *v)
-{
-	if (svm_host_xcr0)
-		svm_xrstor(v->fpu, svm_host_xcr0);
-	else
-		asm volatile("fxrstor64 (%0)" : : "r"(v->fpu) : "memory");
-}
-
-static void svm_fpu_save(struct okvm_vcpu *v)
-{
-	if (svm_host_xcr0)
-		svm_xsave(v->fpu, svm_host_xcr0);
-	else
-		asm volatile("fxsave64 (%0)" : : "r"(v->fpu) : "memory");
 }
 
 /* ---- run ---- */
@@ -887,12 +844,12 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	kernel_fpu_begin();
 	if (pkeys)
 		pkru = rdpkru();
-	svm_fpu_load(v);
+	okvm_fpu_load(v);
 	local_irq_disable();
 	cpu = smp_processor_id();
 	c = this_cpu_ptr(&svm_cpus);
 	if (!READ_ONCE(c->ready) || !okvm_vcpu_enter_prepare(v)) {
-		svm_fpu_save(v);
+		okvm_fpu_put(v);
 		if (pkeys)
 			wrpkru(pkru);
 		local_irq_enable();
@@ -930,13 +887,11 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 
 	dr7 = native_get_debugreg(7);
 	dr6 = native_get_debugreg(6);
-	if (svm_host_xcr0 && v->xcr0 != svm_host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
+	okvm_xcr0_load(v);
 
 	svm_vmrun(virt_to_phys(vmcb), v->regs, virt_to_phys(c->host_save));
 
-	if (svm_host_xcr0 && v->xcr0 != svm_host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm_host_xcr0);
+	okvm_xcr0_put(v);
 	native_set_debugreg(6, dr6);
 	if (native_get_debugreg(7) != dr7)
 		native_set_debugreg(7, dr7);
@@ -953,7 +908,7 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 		wrmsrq(MSR_EFER, efer);
 
 	/* No guest register state is left when interrupts come back. */
-	svm_fpu_save(v);
+	okvm_fpu_put(v);
 	if (pkeys && rdpkru() != pkru)
 		wrpkru(pkru);
 	okvm_vcpu_exit_done(v);

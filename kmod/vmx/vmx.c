@@ -45,7 +45,6 @@
 #include <asm/desc.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
-#include <asm/fpu/xcr.h>
 #include <asm/special_insns.h>
 #include <asm/segment.h>
 
@@ -92,7 +91,6 @@ static struct {
 	u32 pin, proc, proc2, exit, entry;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool vpid, rdtscp, invpcid;
-	u64 host_xcr0;
 } vmx;
 
 static void *vmx_io_bitmap, *vmx_msr_bitmap;	/* two pages, one page */
@@ -472,9 +470,6 @@ static int vmx_init(void)
 	vmx_msr_allow(MSR_IA32_SYSENTER_ESP);
 	vmx_msr_allow(MSR_IA32_SYSENTER_EIP);
 
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		vmx.host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-
 	r = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "okvm/vmx:online", vmx_cpu_online, vmx_cpu_offline);
 	if (r < 0) {
 		vmx_free_global();
@@ -785,12 +780,6 @@ static void vmx_inject_event(struct okvm_vcpu *v, const struct okvm_event *ev)
 		break;
 	default:
 		type = INTR_TYPE_HW_EXC;
-		if (ev->has_payload) {
-			if (ev->vector == 14)
-				vx->cr2 = ev->payload;
-			else if (ev->vector == 1)
-				v->dr6 |= ev->payload;
-		}
 		break;
 	}
 	vx->entry_intr = ev->vector | type << 8 | INTR_VALID;
@@ -943,34 +932,6 @@ static void vmx_vcpu_fini(struct okvm_vcpu *v)
 	free_page((unsigned long)vx->vmcs);
 	kfree(vx);
 	v->hv = NULL;
-}
-
-/* ---- the guest FPU (as in the SVM backend) ---- */
-
-static inline void vmx_xsave(void *area, u64 mask)
-{
-	asm volatile("xsave64 (%0)" : : "r"(area), "a"((u32)mask), "d"((u32)(mask >> 32)) : "memory");
-}
-
-static inline void vmx_xrstor(void *area, u64 mask)
-{
-	asm volatile("xrstor64 (%0)" : : "r"(area), "a"((u32)mask), "d"((u32)(mask >> 32)) : "memory");
-}
-
-static void vmx_fpu_load(struct okvm_vcpu *v)
-{
-	if (vmx.host_xcr0)
-		vmx_xrstor(v->fpu, vmx.host_xcr0);
-	else
-		asm volatile("fxrstor64 (%0)" : : "r"(v->fpu) : "memory");
-}
-
-static void vmx_fpu_save(struct okvm_vcpu *v)
-{
-	if (vmx.host_xcr0)
-		vmx_xsave(v->fpu, vmx.host_xcr0);
-	else
-		asm volatile("fxsave64 (%0)" : : "r"(v->fpu) : "memory");
 }
 
 /* ---- the VMCS at entry and exit ---- */
@@ -1392,7 +1353,7 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	kernel_fpu_begin();
 	if (pkeys)
 		pkru = rdpkru();
-	vmx_fpu_load(v);
+	okvm_fpu_load(v);
 	local_irq_disable();
 	cpu = smp_processor_id();
 	c = this_cpu_ptr(&vmx_cpus);
@@ -1448,15 +1409,13 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	}
 	dr7 = native_get_debugreg(7);
 	dr6 = native_get_debugreg(6);
-	if (vmx.host_xcr0 && v->xcr0 != vmx.host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
+	okvm_xcr0_load(v);
 	native_write_cr2(vx->cr2);
 
 	r = vmx_vmrun(v->regs);
 
 	vx->cr2 = native_read_cr2();
-	if (vmx.host_xcr0 && v->xcr0 != vmx.host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vmx.host_xcr0);
+	okvm_xcr0_put(v);
 	native_set_debugreg(6, dr6);
 	if (dr7 != 0x400)
 		native_set_debugreg(7, dr7);
@@ -1522,7 +1481,7 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	}
 
 	/* No guest register state is left when interrupts come back. */
-	vmx_fpu_save(v);
+	okvm_fpu_put(v);
 	if (pkeys && rdpkru() != pkru)
 		wrpkru(pkru);
 	okvm_vcpu_exit_done(v);
@@ -1552,7 +1511,7 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	return;
 
 not_entered:
-	vmx_fpu_save(v);
+	okvm_fpu_put(v);
 	if (pkeys)
 		wrpkru(pkru);
 	local_irq_enable();

@@ -246,8 +246,9 @@ int okvm_get_msr(struct okvm_vcpu *v, u32 index, u64 *value, bool host)
 			*value = 0;
 			return 0;
 		}
-		if (okvm_get_mce(v, index, value, host) != -ENOENT)
-			return okvm_get_mce(v, index, value, host);
+		r = okvm_get_mce(v, index, value, host);
+		if (r != -ENOENT)
+			return r;
 		r = okvm_mtrr_slot(index);
 		if (r < 0)
 			return -ENOENT;
