@@ -9,6 +9,8 @@
 #include <linux/refcount.h>
 #include <linux/mmu_notifier.h>
 #include <linux/signal.h>
+#include <linux/wait.h>
+#include <linux/irq_work.h>
 #include <okvm/kvm.h>
 #include "compat/compat.h"
 #include "hv.h"
@@ -73,9 +75,23 @@ struct okvm_vm {
 	/* KVM_GET/SET_CLOCK: the guest's clock is host CLOCK_MONOTONIC_RAW plus this. */
 	s64 clock_offset;
 
-	/* KVM_SET_GSI_ROUTING: validated and kept for the in-kernel irqchip to come. */
-	struct okvm_irq_routing_entry *routes;
-	u32 nr_routes;
+	/* In-kernel interrupt controllers (x86/irqchip.h); NULL/NONE until created. */
+	int irqchip_mode;		/* OKVM_IRQCHIP_* */
+	u32 split_pins;			/* KVM_CAP_SPLIT_IRQCHIP: IOAPIC pins userspace keeps */
+	struct okvm_pic *pic;
+	struct okvm_ioapic *ioapic;
+	struct okvm_pit *pit;
+	/* KVM_SET_GSI_ROUTING table, read under RCU by injections from any context. */
+	struct okvm_irq_routes __rcu *routes;
+	/* irqfds, ioeventfds and coalesced MMIO zones (x86/eventfd.c). */
+	struct okvm_eventfds *evfd;
+	struct page *coalesced_page;	/* the ring userspace maps at page 2 of a vcpu fd */
+};
+
+struct okvm_irq_routes {
+	struct rcu_head rcu;
+	u32 nr;
+	struct okvm_irq_routing_entry e[];
 };
 
 /* A normalised exit handed from a backend to the generic run loop. */
@@ -143,6 +159,7 @@ struct okvm_msr_val {
 
 enum { OKVM_OUTSIDE_GUEST, OKVM_IN_GUEST };
 #define OKVM_REQ_TLB_FLUSH	0
+#define OKVM_REQ_EVENT		1	/* an interrupt source changed: re-evaluate before entry */
 
 struct okvm_vcpu {
 	struct okvm_vm *vm;
@@ -197,6 +214,11 @@ struct okvm_vcpu {
 	struct page *mmu_cache[OKVM_MMU_CACHE];
 	int nmmu_cache;
 
+	/* In-kernel local APIC (x86/lapic.c) or NULL; HLT sleeps on wq until okvm_vcpu_kick(). */
+	struct okvm_lapic *apic;
+	wait_queue_head_t wq;
+	struct irq_work kick_work;
+
 	void *hv;			/* backend state */
 };
 
@@ -215,6 +237,8 @@ int okvm_write_guest(struct okvm_vm *vm, u64 gpa, const void *buf, unsigned int 
 /* vcpu.c */
 int okvm_vcpu_create(struct okvm_vm *vm, u32 id);
 void okvm_vcpu_free(struct okvm_vcpu *vcpu);
+/* Any context: make @vcpu look at its interrupt sources (wake it from HLT, or IPI it out). */
+void okvm_vcpu_kick(struct okvm_vcpu *vcpu);
 bool okvm_vcpu_enter_prepare(struct okvm_vcpu *vcpu);
 void okvm_vcpu_exit_done(struct okvm_vcpu *vcpu);
 void okvm_queue_exception(struct okvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);
