@@ -30,7 +30,25 @@ long okvm_check_extension(struct okvm_vm *vm, long ext)
 	case OKVM_CAP_IRQ_ROUTING:
 	case OKVM_CAP_USER_NMI:
 	case OKVM_CAP_GET_TSC_KHZ:
+	/* The in-kernel interrupt controllers and their plumbing (x86/irqchip.h). */
+	case OKVM_CAP_IRQCHIP:
+	case OKVM_CAP_SPLIT_IRQCHIP:
+	case OKVM_CAP_IRQ_INJECT_STATUS:
+	case OKVM_CAP_PIT2:
+	case OKVM_CAP_PIT_STATE2:
+	case OKVM_CAP_IRQFD:
+	case OKVM_CAP_IRQFD_RESAMPLE:
+	case OKVM_CAP_IOEVENTFD:
+	case OKVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case OKVM_CAP_SIGNAL_MSI:
+	case OKVM_CAP_COALESCED_PIO:
+	case OKVM_CAP_TSC_DEADLINE_TIMER:
+	case OKVM_CAP_ENABLE_CAP_VM:
+	case OKVM_CAP_USER_MEMORY2:
 		return 1;
+	case OKVM_CAP_COALESCED_MMIO:
+		/* The ring's page offset in the vcpu mapping. */
+		return OKVM_COALESCED_MMIO_PAGE_OFFSET;
 	case OKVM_CAP_MCE:
 		return OKVM_MCE_BANKS;
 	case OKVM_CAP_ADJUST_CLOCK:
@@ -111,8 +129,8 @@ static long okvm_dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	case OKVM_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;
-		/* The kvm_run page and the PIO data page. */
-		return 2 * PAGE_SIZE;
+		/* The kvm_run page, the PIO data page and the coalesced MMIO ring. */
+		return (OKVM_COALESCED_MMIO_PAGE_OFFSET + 1) * PAGE_SIZE;
 	case OKVM_GET_MSR_INDEX_LIST:
 		return okvm_get_msr_index_list(argp);
 	case OKVM_GET_SUPPORTED_CPUID:

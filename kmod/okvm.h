@@ -10,7 +10,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/signal.h>
 #include <linux/wait.h>
-#include <linux/irq_work.h>
+#include <linux/smp.h>
 #include <okvm/kvm.h>
 #include "compat/compat.h"
 #include "hv.h"
@@ -216,8 +216,11 @@ struct okvm_vcpu {
 
 	/* In-kernel local APIC (x86/lapic.c) or NULL; HLT sleeps on wq until okvm_vcpu_kick(). */
 	struct okvm_lapic *apic;
+	bool eoi_exit_pending;		/* split irqchip: KVM_EXIT_IOAPIC_EOI for eoi_exit_vector */
+	u8 eoi_exit_vector;
 	wait_queue_head_t wq;
-	struct irq_work kick_work;
+	spinlock_t kick_lock;		/* serialises users of kick_csd */
+	call_single_data_t kick_csd;	/* the IPI that takes the vcpu out of the guest */
 
 	void *hv;			/* backend state */
 };
@@ -235,6 +238,7 @@ int okvm_read_guest(struct okvm_vm *vm, u64 gpa, void *buf, unsigned int len);
 int okvm_write_guest(struct okvm_vm *vm, u64 gpa, const void *buf, unsigned int len);
 
 /* vcpu.c */
+void okvm_vcpus_kick_flush(void);
 int okvm_vcpu_create(struct okvm_vm *vm, u32 id);
 void okvm_vcpu_free(struct okvm_vcpu *vcpu);
 /* Any context: make @vcpu look at its interrupt sources (wake it from HLT, or IPI it out). */

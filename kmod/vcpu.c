@@ -16,6 +16,7 @@
 
 #include "okvm.h"
 #include "hv.h"
+#include "x86/irqchip.h"
 
 static const struct file_operations okvm_vcpu_fops;
 
@@ -28,7 +29,7 @@ bool okvm_vcpu_enter_prepare(struct okvm_vcpu *v)
 {
 	WRITE_ONCE(v->mode, OKVM_IN_GUEST);
 	smp_mb();
-	if (signal_pending(current) || need_resched()) {
+	if (signal_pending(current) || need_resched() || test_bit(OKVM_REQ_EVENT, &v->requests)) {
 		WRITE_ONCE(v->mode, OKVM_OUTSIDE_GUEST);
 		return false;
 	}
@@ -38,6 +39,42 @@ bool okvm_vcpu_enter_prepare(struct okvm_vcpu *v)
 void okvm_vcpu_exit_done(struct okvm_vcpu *v)
 {
 	smp_store_release(&v->mode, OKVM_OUTSIDE_GUEST);
+}
+
+/* The IPI alone does the work: it causes a #VMEXIT (physical interrupts are intercepted). */
+static void okvm_kick_noop(void *unused)
+{
+}
+
+/*
+ * An interrupt source changed for @v (any context, even hardirq): the request makes the
+ * run loop look again; a sleeping vcpu wakes; one in the guest on another CPU gets an IPI.
+ * The other half of the handshake is okvm_vcpu_enter_prepare().
+ */
+void okvm_vcpu_kick(struct okvm_vcpu *v)
+{
+	unsigned long flags;
+	int cpu;
+
+	set_bit(OKVM_REQ_EVENT, &v->requests);
+	smp_mb__after_atomic();
+	wake_up(&v->wq);
+	if (READ_ONCE(v->mode) != OKVM_IN_GUEST)
+		return;
+	cpu = READ_ONCE(v->cpu);
+	/* On its own CPU the vcpu is not in the guest while we run (or leaves it for our IRQ). */
+	if (cpu < 0 || cpu == raw_smp_processor_id())
+		return;
+	spin_lock_irqsave(&v->kick_lock, flags);
+	/* -EBUSY: the previous kick is still on its way, and it is enough. */
+	smp_call_function_single_async(cpu, &v->kick_csd);
+	spin_unlock_irqrestore(&v->kick_lock, flags);
+}
+
+/* Before vcpus are freed: every kick IPI sent so far has been handled. */
+void okvm_vcpus_kick_flush(void)
+{
+	on_each_cpu(okvm_kick_noop, NULL, 1);
 }
 
 /*
@@ -113,10 +150,17 @@ static void okvm_exc_commit(struct okvm_vcpu *v)
 	v->exc.injected = true;
 }
 
+/* An external interrupt can be delivered now: IF set, no STI/MOV SS shadow. */
+static bool okvm_interrupt_allowed(struct okvm_vcpu *v)
+{
+	return (v->rflags & X86_EFLAGS_IF) && !okvm_hv->get_interrupt_shadow(v);
+}
+
 /* Deliver at most one event at the next entry, re-deliveries first (the SDM's order). */
 static void okvm_events_inject(struct okvm_vcpu *v)
 {
 	struct okvm_event ev = { 0 };
+	bool irq_window;
 
 	v->ev_inflight = -1;
 	if (!v->exc.injected && !v->nmi_injected && !v->irq.injected)
@@ -139,13 +183,21 @@ static void okvm_events_inject(struct okvm_vcpu *v)
 		okvm_hv->set_nmi_mask(v, true);
 		ev.type = OKVM_EV_NMI;
 		ev.vector = 2;
+	} else if (v->apic && okvm_interrupt_allowed(v) && okvm_lapic_pending(v) >= 0) {
+		/* The INTA cycle: the APIC (or the PIC behind it) names the vector now. */
+		v->irq.injected = true;
+		v->irq.soft = false;
+		v->irq.vector = okvm_lapic_accept(v, okvm_lapic_pending(v));
+		ev.type = OKVM_EV_INTR;
+		ev.vector = v->irq.vector;
 	} else {
 		goto windows;
 	}
 	v->ev_inflight = ev.type;
 	okvm_hv->inject_event(v, &ev);
 windows:
-	okvm_hv->set_windows(v, v->run->request_interrupt_window, v->nmi_pending);
+	irq_window = v->run->request_interrupt_window || (v->apic && okvm_lapic_pending(v) >= 0);
+	okvm_hv->set_windows(v, irq_window, v->nmi_pending);
 }
 
 /*
@@ -201,6 +253,11 @@ static void okvm_events_exit(struct okvm_vcpu *v, const struct okvm_exit *x)
  */
 static bool okvm_ready_for_interrupt(struct okvm_vcpu *v)
 {
+	if (v->vm->irqchip_mode == OKVM_IRQCHIP_KERNEL)
+		return false;
+	/* Split irqchip: the VMM's PIC waits while the in-kernel APIC has an interrupt. */
+	if (v->apic && okvm_lapic_pending(v) >= 0)
+		return false;
 	return (v->rflags & X86_EFLAGS_IF) && !okvm_hv->get_interrupt_shadow(v) &&
 	       !v->exc.pending && !v->exc.injected && !v->nmi_injected && !v->irq.injected;
 }
@@ -259,6 +316,8 @@ static int okvm_outs_seg(struct okvm_vcpu *v)
 	return OKVM_DS;
 }
 
+static int okvm_complete_pending(struct okvm_vcpu *v);
+
 /* An I/O instruction exits to userspace. RIP stays on it until the access completes. */
 static int okvm_handle_io(struct okvm_vcpu *v, struct okvm_exit *x)
 {
@@ -304,6 +363,9 @@ static int okvm_handle_io(struct okvm_vcpu *v, struct okvm_exit *x)
 		memcpy(v->pio_data, &v->regs[OKVM_RAX], p->size);
 	}
 	p->kind = OKVM_EXIT_IO;
+	/* A device in the kernel (PIC, PIT, an ioeventfd) completes it without an exit. */
+	if (okvm_pio_kernel(v, x->io.port, v->pio_data, p->size, p->in))
+		return okvm_complete_pending(v) ? 0 : 1;
 	run->exit_reason = OKVM_EXIT_IO;
 	run->io.direction = p->in ? OKVM_EXIT_IO_IN : OKVM_EXIT_IO_OUT;
 	run->io.size = p->size;
@@ -569,6 +631,11 @@ static int okvm_handle_exit(struct okvm_vcpu *v, struct okvm_exit *x)
 		return okvm_handle_io(v, x);
 	case OKVM_X_HLT:
 		okvm_vcpu_skip(v, x->next_rip ? x->next_rip : v->rip + 1);
+		if (v->apic) {
+			/* The in-kernel APIC wakes it: the vcpu sleeps in the run loop. */
+			v->mp_state = OKVM_MP_STATE_HALTED;
+			return 1;
+		}
 		run->exit_reason = OKVM_EXIT_HLT;
 		return 0;
 	case OKVM_X_NPF:
@@ -651,6 +718,122 @@ static bool okvm_state_entry_ok(struct okvm_vcpu *v)
 	return true;
 }
 
+/* The architectural state after INIT (SDM "Processor state after reset"); the APIC keeps its base. */
+static void okvm_vcpu_init_reset(struct okvm_vcpu *v)
+{
+	struct okvm_sregs s;
+	struct okvm_segment *seg[] = { &s.ds, &s.es, &s.fs, &s.gs, &s.ss };
+	unsigned int i;
+
+	okvm_hv->get_sregs(v, &s);
+	memset(&s.cs, 0, sizeof(s.cs));
+	s.cs.selector = 0xf000;
+	s.cs.base = 0xffff0000;
+	s.cs.limit = 0xffff;
+	s.cs.type = 0xb;
+	s.cs.present = 1;
+	s.cs.s = 1;
+	for (i = 0; i < ARRAY_SIZE(seg); i++) {
+		memset(seg[i], 0, sizeof(*seg[i]));
+		seg[i]->limit = 0xffff;
+		seg[i]->type = 3;
+		seg[i]->present = 1;
+		seg[i]->s = 1;
+	}
+	memset(&s.ldt, 0, sizeof(s.ldt));
+	s.ldt.limit = 0xffff;
+	s.ldt.type = 2;
+	s.ldt.present = 1;
+	memset(&s.tr, 0, sizeof(s.tr));
+	s.tr.limit = 0xffff;
+	s.tr.type = 0xb;
+	s.tr.present = 1;
+	s.gdt.base = s.idt.base = 0;
+	s.gdt.limit = s.idt.limit = 0xffff;
+	/* INIT keeps CD and NW. */
+	s.cr0 = (s.cr0 & (X86_CR0_CD | X86_CR0_NW)) | X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
+	s.cr2 = s.cr3 = s.cr4 = 0;
+	s.cr8 = 0;
+	s.efer = 0;
+	s.apic_base = v->apic_base;
+	memset(s.interrupt_bitmap, 0, sizeof(s.interrupt_bitmap));
+	okvm_hv->set_sregs(v, &s);
+	memset(v->regs, 0, sizeof(v->regs));
+	v->regs[OKVM_RDX] = 0x600;
+	v->rip = 0xfff0;
+	v->rflags = X86_EFLAGS_FIXED;
+	v->dr6 = 0xffff0ff0;
+	v->dr7 = 0x400;
+	v->xcr0 = XFEATURE_MASK_FP;
+	memset(&v->exc, 0, sizeof(v->exc));
+	memset(&v->irq, 0, sizeof(v->irq));
+	v->nmi_pending = v->nmi_injected = false;
+	okvm_hv->set_interrupt_shadow(v, 0);
+	okvm_hv->set_nmi_mask(v, false);
+	okvm_emulate_cancel(v);
+	v->pend.kind = 0;
+	okvm_lapic_reset(v, true);
+}
+
+/*
+ * INIT and SIPI the APIC latched: INIT resets the vcpu and makes it wait for a SIPI (the
+ * BSP runs from the reset vector); a SIPI starts a waiting vcpu at vector:0000.
+ */
+static void okvm_vcpu_apic_events(struct okvm_vcpu *v)
+{
+	struct okvm_segment cs;
+	struct okvm_sregs s;
+	u8 vector;
+	int e;
+
+	while ((e = okvm_lapic_take_init_sipi(v, &vector))) {
+		if (e == 1) {
+			okvm_vcpu_init_reset(v);
+			v->mp_state = (v->apic_base & BIT(8)) ? OKVM_MP_STATE_RUNNABLE :
+								  OKVM_MP_STATE_INIT_RECEIVED;
+		} else if (v->mp_state == OKVM_MP_STATE_INIT_RECEIVED) {
+			okvm_hv->get_sregs(v, &s);
+			cs = s.cs;
+			cs.selector = vector << 8;
+			cs.base = (u64)vector << 12;
+			s.cs = cs;
+			okvm_hv->set_sregs(v, &s);
+			v->rip = 0;
+			v->mp_state = OKVM_MP_STATE_RUNNABLE;
+		}
+	}
+}
+
+/* A halted vcpu wakes for an interrupt it can take, an NMI, or INIT/SIPI. */
+static bool okvm_vcpu_runnable(struct okvm_vcpu *v)
+{
+	if (v->mp_state == OKVM_MP_STATE_RUNNABLE)
+		return true;
+	if (v->mp_state != OKVM_MP_STATE_HALTED)
+		return false;
+	if (v->nmi_pending || v->exc.pending || v->exc.injected || v->irq.injected)
+		return true;
+	return (v->rflags & X86_EFLAGS_IF) && okvm_lapic_pending(v) >= 0;
+}
+
+/* Sleep until the vcpu can run, or a signal comes. */
+static void okvm_vcpu_block(struct okvm_vcpu *v)
+{
+	DEFINE_WAIT(wait);
+
+	for (;;) {
+		prepare_to_wait(&v->wq, &wait, TASK_INTERRUPTIBLE);
+		clear_bit(OKVM_REQ_EVENT, &v->requests);
+		okvm_vcpu_apic_events(v);
+		if (okvm_vcpu_runnable(v) || signal_pending(current))
+			break;
+		schedule();
+	}
+	finish_wait(&v->wq, &wait);
+	if (v->mp_state == OKVM_MP_STATE_HALTED && okvm_vcpu_runnable(v))
+		v->mp_state = OKVM_MP_STATE_RUNNABLE;
+}
+
 static int okvm_vcpu_run(struct okvm_vcpu *v)
 {
 	struct okvm_run *run = v->run;
@@ -659,9 +842,11 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 	int r;
 
 	/* Without an in-kernel LAPIC the VMM owns the TPR and passes it in kvm_run. */
-	if (run->cr8 > 15)
-		return -EINVAL;
-	okvm_hv->set_cr(v, 8, run->cr8);
+	if (!v->apic) {
+		if (run->cr8 > 15)
+			return -EINVAL;
+		okvm_hv->set_cr(v, 8, run->cr8);
+	}
 	if (v->sigmask_set)
 		sigprocmask(SIG_SETMASK, &v->sigmask, &saved);
 	run->flags = 0;
@@ -683,6 +868,8 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 		goto out;
 	}
 	for (;;) {
+		/* Every interrupt source is looked at below; kicks from now on count. */
+		clear_bit(OKVM_REQ_EVENT, &v->requests);
 		if (signal_pending(current)) {
 			run->exit_reason = OKVM_EXIT_INTR;
 			r = -EINTR;
@@ -694,15 +881,33 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 			r = 0;
 			break;
 		}
+		if (v->eoi_exit_pending) {
+			v->eoi_exit_pending = false;
+			run->exit_reason = OKVM_EXIT_IOAPIC_EOI;
+			run->eoi.vector = v->eoi_exit_vector;
+			r = 0;
+			break;
+		}
+		if (v->apic) {
+			okvm_vcpu_apic_events(v);
+			if (v->mp_state != OKVM_MP_STATE_RUNNABLE) {
+				okvm_vcpu_block(v);
+				continue;
+			}
+		}
 		if (run->request_interrupt_window && okvm_ready_for_interrupt(v)) {
 			run->exit_reason = OKVM_EXIT_IRQ_WINDOW_OPEN;
 			r = 0;
 			break;
 		}
 		cond_resched();
+		if (v->apic)
+			okvm_hv->set_cr(v, 8, okvm_lapic_get_cr8(v));
 		okvm_events_inject(v);
 		okvm_hv->vcpu_run(v, &x);
 		okvm_events_exit(v, &x);
+		if (v->apic)
+			okvm_lapic_set_cr8(v, okvm_hv->get_cr(v, 8));
 		r = okvm_handle_exit(v, &x);
 		if (r <= 0)
 			break;
@@ -710,7 +915,7 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 out:
 	run->if_flag = !!(v->rflags & X86_EFLAGS_IF);
 	run->apic_base = v->apic_base;
-	run->cr8 = okvm_hv->get_cr(v, 8);
+	run->cr8 = v->apic ? okvm_lapic_get_cr8(v) : okvm_hv->get_cr(v, 8);
 	run->ready_for_interrupt_injection = okvm_ready_for_interrupt(v);
 	if (v->sigmask_set)
 		sigprocmask(SIG_SETMASK, &saved, NULL);
@@ -1230,8 +1435,11 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 	case OKVM_GET_CPUID2:
 		return okvm_get_cpuid2(v, argp);
 	case OKVM_GET_MP_STATE: {
-		struct okvm_mp_state mp = { .mp_state = v->mp_state };
+		struct okvm_mp_state mp;
 
+		if (v->apic)
+			okvm_vcpu_apic_events(v);
+		mp.mp_state = v->mp_state;
 		return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
 	}
 	case OKVM_SET_MP_STATE: {
@@ -1240,10 +1448,48 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 		if (copy_from_user(&mp, argp, sizeof(mp)))
 			return -EFAULT;
 		/* Without an in-kernel LAPIC only RUNNABLE makes sense (as in KVM). */
-		if (mp.mp_state != OKVM_MP_STATE_RUNNABLE)
+		switch (mp.mp_state) {
+		case OKVM_MP_STATE_RUNNABLE:
+			break;
+		case OKVM_MP_STATE_UNINITIALIZED:
+		case OKVM_MP_STATE_INIT_RECEIVED:
+		case OKVM_MP_STATE_HALTED:
+			if (v->apic)
+				break;
+			fallthrough;
+		default:
 			return -EINVAL;
+		}
 		v->mp_state = mp.mp_state;
 		return 0;
+	}
+	case OKVM_GET_LAPIC: {
+		struct okvm_lapic_state *st;
+		long r = 0;
+
+		if (!v->apic)
+			return -ENXIO;
+		st = kzalloc(sizeof(*st), GFP_KERNEL);
+		if (!st)
+			return -ENOMEM;
+		okvm_lapic_get_state(v, st);
+		if (copy_to_user(argp, st, sizeof(*st)))
+			r = -EFAULT;
+		kfree(st);
+		return r;
+	}
+	case OKVM_SET_LAPIC: {
+		struct okvm_lapic_state *st;
+		long r;
+
+		if (!v->apic)
+			return -ENXIO;
+		st = memdup_user(argp, sizeof(*st));
+		if (IS_ERR(st))
+			return PTR_ERR(st);
+		r = okvm_lapic_set_state(v, st);
+		kfree(st);
+		return r;
 	}
 	case OKVM_TRANSLATE:
 		return okvm_ioctl_translate(v, argp);
@@ -1281,6 +1527,9 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 			return -EFAULT;
 		if (irq.irq > 255)
 			return -EINVAL;
+		/* With the PIC in the kernel there is nothing for the VMM to inject (as KVM). */
+		if (v->vm->irqchip_mode == OKVM_IRQCHIP_KERNEL)
+			return -ENXIO;
 		/* The VMM checked ready_for_interrupt_injection: deliver at the next entry. */
 		v->irq.injected = true;
 		v->irq.soft = false;
@@ -1350,6 +1599,8 @@ static vm_fault_t okvm_vcpu_fault(struct vm_fault *vmf)
 		page = v->run_page;
 	else if (vmf->pgoff == OKVM_PIO_PAGE_OFFSET)
 		page = v->pio_page;
+	else if (vmf->pgoff == OKVM_COALESCED_MMIO_PAGE_OFFSET && v->vm->coalesced_page)
+		page = v->vm->coalesced_page;
 	else
 		return VM_FAULT_SIGBUS;
 	get_page(page);
@@ -1388,6 +1639,8 @@ void okvm_vcpu_free(struct okvm_vcpu *v)
 {
 	if (!v)
 		return;
+	if (v->apic)
+		okvm_lapic_free(v);
 	if (v->hv)
 		okvm_hv->vcpu_fini(v);
 	okvm_mmu_cache_free(v);
@@ -1425,6 +1678,9 @@ int okvm_vcpu_create(struct okvm_vm *vm, u32 id)
 	v->vm = vm;
 	v->id = id;
 	mutex_init(&v->lock);
+	init_waitqueue_head(&v->wq);
+	spin_lock_init(&v->kick_lock);
+	INIT_CSD(&v->kick_csd, okvm_kick_noop, NULL);
 	v->cpu = -1;
 	v->run_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	v->pio_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
@@ -1460,6 +1716,14 @@ int okvm_vcpu_create(struct okvm_vm *vm, u32 id)
 	r = okvm_hv->vcpu_init(v);
 	if (r)
 		goto unlock;
+	if (vm->irqchip_mode != OKVM_IRQCHIP_NONE) {
+		r = okvm_lapic_create(v);
+		if (r)
+			goto unlock;
+		/* As KVM: only the BSP runs; the others wait for INIT and SIPI. */
+		if (!(v->apic_base & BIT(8)))
+			v->mp_state = OKVM_MP_STATE_UNINITIALIZED;
+	}
 	refcount_inc(&vm->users);
 	r = anon_inode_getfd("okvm-vcpu", &okvm_vcpu_fops, v, O_RDWR | O_CLOEXEC);
 	if (r < 0) {

@@ -10,6 +10,7 @@
 
 #include "okvm.h"
 #include "hv.h"
+#include "x86/irqchip.h"
 
 static const struct file_operations okvm_vm_fops;
 
@@ -22,12 +23,16 @@ void okvm_vm_put(struct okvm_vm *vm)
 	/* First the notifier: its callbacks walk vcpus[]; none is in flight after this. */
 	if (vm->mn_registered)
 		mmu_notifier_unregister(&vm->mn, vm->mm);
+	okvm_irqchip_vm_stop(vm);
+	/* APIC deliveries may have sent kick IPIs that name these vcpus. */
+	if (vm->irqchip_mode != OKVM_IRQCHIP_NONE)
+		okvm_vcpus_kick_flush();
 	for (i = 0; i < vm->nr_vcpus; i++)
 		okvm_vcpu_free(vm->vcpus[i]);
+	okvm_irqchip_vm_destroy(vm);
 	okvm_mmu_destroy(vm);
 	for (i = 0; i < OKVM_MAX_SLOTS; i++)
 		kvfree(vm->slots[i].dirty);
-	kvfree(vm->routes);
 	mmdrop(vm->mm);
 	kfree(vm);
 }
@@ -259,54 +264,6 @@ out:
 	return r;
 }
 
-static bool okvm_route_valid(const struct okvm_irq_routing_entry *e)
-{
-	if (e->gsi >= OKVM_MAX_IRQ_ROUTES || e->flags || e->pad)
-		return false;
-	switch (e->type) {
-	case OKVM_IRQ_ROUTING_IRQCHIP:
-		if (e->u.irqchip.irqchip == OKVM_IRQCHIP_IOAPIC)
-			return e->u.irqchip.pin < 24;
-		return e->u.irqchip.irqchip <= OKVM_IRQCHIP_PIC_SLAVE && e->u.irqchip.pin < 8;
-	case OKVM_IRQ_ROUTING_MSI:
-		/* x86 MSIs carry no device id. */
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* KVM's rules: at most 4096 entries, no flags, known types, valid pins; all or nothing. */
-static noinline_for_stack long okvm_set_gsi_routing(struct okvm_vm *vm, void __user *argp)
-{
-	struct okvm_irq_routing hdr;
-	struct okvm_irq_routing_entry *e = NULL, *old;
-	u32 i;
-
-	if (copy_from_user(&hdr, argp, sizeof(hdr)))
-		return -EFAULT;
-	if (hdr.nr > OKVM_MAX_IRQ_ROUTES || hdr.flags)
-		return -EINVAL;
-	if (hdr.nr) {
-		e = vmemdup_user(argp + sizeof(hdr), array_size(hdr.nr, sizeof(*e)));
-		if (IS_ERR(e))
-			return PTR_ERR(e);
-		for (i = 0; i < hdr.nr; i++) {
-			if (!okvm_route_valid(&e[i])) {
-				kvfree(e);
-				return -EINVAL;
-			}
-		}
-	}
-	mutex_lock(&vm->lock);
-	old = vm->routes;
-	vm->routes = e;
-	vm->nr_routes = hdr.nr;
-	mutex_unlock(&vm->lock);
-	kvfree(old);
-	return 0;
-}
-
 static u64 okvm_clock_host(void)
 {
 	return ktime_get_raw_ns();
@@ -344,6 +301,19 @@ static noinline_for_stack long okvm_set_clock(struct okvm_vm *vm, void __user *a
 	now = okvm_clock_host();
 	WRITE_ONCE(vm->clock_offset, (s64)(target - now));
 	return 0;
+}
+
+/* KVM_ENABLE_CAP on the VM fd: only what okvm_check_extension reports as such. */
+static long okvm_vm_enable_cap(struct okvm_vm *vm, const struct okvm_enable_cap *c)
+{
+	if (c->flags)
+		return -EINVAL;
+	switch (c->cap) {
+	case OKVM_CAP_SPLIT_IRQCHIP:
+		return okvm_irqchip_enable_split(vm, c->args[0]);
+	default:
+		return -EINVAL;
+	}
 }
 
 static long okvm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
@@ -394,14 +364,36 @@ static long okvm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	}
 	case OKVM_CHECK_EXTENSION:
 		return okvm_check_extension(vm, arg);
-	case OKVM_SET_GSI_ROUTING:
-		return okvm_set_gsi_routing(vm, argp);
+	case OKVM_SET_USER_MEMORY_REGION2: {
+		struct okvm_userspace_memory_region2 m2;
+		struct okvm_userspace_memory_region m;
+
+		if (copy_from_user(&m2, argp, sizeof(m2)))
+			return -EFAULT;
+		/* No guest_memfd: its flag and fields must be unused, as KVM wants of pads. */
+		if ((m2.flags & OKVM_MEM_GUEST_MEMFD) || m2.guest_memfd_offset || m2.guest_memfd ||
+		    m2.pad1 || memchr_inv(m2.pad2, 0, sizeof(m2.pad2)))
+			return -EINVAL;
+		m.slot = m2.slot;
+		m.flags = m2.flags;
+		m.guest_phys_addr = m2.guest_phys_addr;
+		m.memory_size = m2.memory_size;
+		m.userspace_addr = m2.userspace_addr;
+		return okvm_set_memory_region(vm, &m);
+	}
+	case OKVM_ENABLE_CAP: {
+		struct okvm_enable_cap c;
+
+		if (copy_from_user(&c, argp, sizeof(c)))
+			return -EFAULT;
+		return okvm_vm_enable_cap(vm, &c);
+	}
 	case OKVM_GET_CLOCK:
 		return okvm_get_clock(vm, argp);
 	case OKVM_SET_CLOCK:
 		return okvm_set_clock(vm, argp);
 	default:
-		return -ENOTTY;
+		return okvm_irqchip_vm_ioctl(vm, cmd, argp);
 	}
 }
 
@@ -445,6 +437,9 @@ int okvm_vm_create(unsigned long type)
 	if (r)
 		goto fail;
 	vm->mn_registered = true;
+	r = okvm_irqfd_init(vm);
+	if (r)
+		goto fail;
 	fd = anon_inode_getfd("okvm-vm", &okvm_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		r = fd;

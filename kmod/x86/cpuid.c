@@ -10,8 +10,11 @@
 /*
  * Feature bits okvm passes through when the host has them (Intel SDM vol. 2 CPUID,
  * AMD APM vol. 3 appendix E). Everything else reads as 0: no nested virtualization,
- * no MONITOR/MWAIT, no PMU, no x2APIC/TSC-deadline until the in-kernel LAPIC exists.
+ * no MONITOR/MWAIT, no PMU. x2APIC and the TSC-deadline timer are the in-kernel APIC's
+ * (x86/lapic.c), offered whatever the host has, as KVM does; a VMM without
+ * KVM_CREATE_IRQCHIP must not pass them on.
  */
+#define F1_ECX_APIC	(BIT(21) | BIT(24))
 #define F1_ECX	(BIT(0) | BIT(1) | BIT(9) | BIT(12) | BIT(13) | BIT(19) | BIT(20) | BIT(22) | \
 		 BIT(23) | BIT(25) | BIT(26) | BIT(28) | BIT(29) | BIT(30))
 #define F1_EDX	(BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | \
@@ -74,7 +77,7 @@ int okvm_supported_cpuid(struct okvm_cpuid_entry2 *ent, int max)
 		case 1:
 			put(e, 1, 0, 0);
 			e->ebx &= 0x0000ffff;	/* no host APIC id or logical count */
-			e->ecx = (e->ecx & F1_ECX) | CPUID_HYPERVISOR;
+			e->ecx = (e->ecx & F1_ECX) | F1_ECX_APIC | CPUID_HYPERVISOR;
 			if (!xcr0)
 				e->ecx &= ~(CPUID_XSAVE | BIT(28));
 			e->edx &= F1_EDX;

@@ -81,11 +81,15 @@ int okvm_lapic_set_base(struct okvm_vcpu *v, u64 base, bool host);
 /*
  * The run loop's view. okvm_lapic_pending() returns the vector the APIC would present
  * now (highest IRR above PPR; ExtINT from the PIC when LINT0 is ExtINT or the APIC is
- * disabled and okvm_pic_output() is set), or -1. okvm_lapic_accept() is the INTA: called
- * when that vector is handed to the hardware for injection (IRR -> ISR, or PIC INTA).
+ * disabled and okvm_pic_output() is set), or -1. okvm_lapic_accept() is the INTA, called
+ * with that value right before it is handed to the hardware for injection: IRR -> ISR, or
+ * the PIC's INTA (okvm_pic_ack); returns the vector to inject (the PIC's answer may differ,
+ * e.g. a spurious IRQ7). Both run in the vcpu's thread. okvm_pic_output() is false when
+ * vm->pic is NULL (split irqchip).
+ * v->apic_base is the IA32_APIC_BASE value (the run loop reads its BSP bit); lapic.c keeps it.
  */
 int okvm_lapic_pending(struct okvm_vcpu *v);
-void okvm_lapic_accept(struct okvm_vcpu *v, int vector);
+int okvm_lapic_accept(struct okvm_vcpu *v, int vector);
 /* TPR as CR8 (bits 7:4 of TPR) in both directions; the run loop syncs it around entry. */
 u8 okvm_lapic_get_cr8(struct okvm_vcpu *v);
 void okvm_lapic_set_cr8(struct okvm_vcpu *v, u8 cr8);
@@ -118,7 +122,11 @@ void okvm_ioapic_free(struct okvm_vm *vm);
 /* Pin to @level; returns as okvm_lapic_deliver (or 0 when masked/coalesced). */
 int okvm_ioapic_set_irq(struct okvm_vm *vm, int pin, int level);
 bool okvm_ioapic_mmio(struct okvm_vm *vm, u64 gpa, void *data, int len, bool write);
-/* A local APIC's EOI of a level-triggered @vector: clear Remote IRR, re-deliver if still high. */
+/*
+ * A local APIC's EOI of a level-triggered @vector: clear Remote IRR of the pins with that
+ * vector, call okvm_irq_acked(vm, OKVM_IRQCHIP_IOAPIC, pin) for each (without the IOAPIC
+ * lock: resamplers lower lines), then re-deliver those whose line is still high.
+ */
 void okvm_ioapic_eoi(struct okvm_vm *vm, u8 vector);
 void okvm_ioapic_get_state(struct okvm_vm *vm, struct okvm_ioapic_state *s);
 int okvm_ioapic_set_state(struct okvm_vm *vm, const struct okvm_ioapic_state *s);
@@ -138,11 +146,20 @@ int okvm_pit_set_state(struct okvm_vm *vm, const struct okvm_pit_state2 *s);
 int okvm_irq_set(struct okvm_vm *vm, u32 gsi, int level);
 /* An MSI (address/data) as an APIC bus message. -EINVAL for a malformed one. */
 int okvm_msi_deliver(struct okvm_vm *vm, const struct okvm_msi *msi);
+/* The IOAPIC (or a PIC) acknowledged @pin (its Remote IRR cleared): resamplers run. */
+void okvm_irq_acked(struct okvm_vm *vm, int irqchip, int pin);
 /* A level-triggered vector's EOI: the IOAPIC (full irqchip) or userspace (split), resamplers. */
 void okvm_irq_eoi(struct okvm_vcpu *v, u8 vector);
 /* In-kernel handlers tried before an exit to userspace. true: handled (data filled for reads). */
 bool okvm_pio_kernel(struct okvm_vcpu *v, u16 port, void *data, int len, bool in);
 bool okvm_mmio_kernel(struct okvm_vcpu *v, u64 gpa, void *data, int len, bool write);
+
+/* VM ioctls (KVM_CREATE_IRQCHIP ... KVM_IOEVENTFD); -ENOTTY for others. */
+long okvm_irqchip_vm_ioctl(struct okvm_vm *vm, unsigned int cmd, void __user *argp);
+int okvm_irqchip_enable_split(struct okvm_vm *vm, u64 pins);
+/* Teardown: stop (irqfds, PIT) before the vcpus are freed, destroy after. */
+void okvm_irqchip_vm_stop(struct okvm_vm *vm);
+void okvm_irqchip_vm_destroy(struct okvm_vm *vm);
 
 /* ---- eventfd.c: irqfd, ioeventfd, coalesced MMIO ---- */
 

@@ -11,6 +11,7 @@
 #include "../okvm.h"
 #include "../hv.h"
 #include "emulate.h"
+#include "irqchip.h"
 
 static int okvm_emul_read_phys(void *opaque, u64 gpa, void *buf, u32 len)
 {
@@ -33,9 +34,13 @@ static int okvm_emul_write_phys(void *opaque, u64 gpa, const void *buf, u32 len)
 	return (r == -ENOENT || r == -EPERM) ? OKVM_EMUL_IO_NOT_RAM : OKVM_EMUL_IO_ERROR;
 }
 
-/* No device lives in the kernel yet: every MMIO access is userspace's. */
+/* The in-kernel devices (APIC, IOAPIC, ioeventfds) first, then userspace. */
 static int okvm_emul_mmio(void *opaque, u64 gpa, u32 len, bool write, void *data)
 {
+	struct okvm_vcpu *v = opaque;
+
+	if (len <= 8 && okvm_mmio_kernel(v, gpa, data, len, write))
+		return OKVM_EMUL_IO_OK;
 	return OKVM_EMUL_IO_USER;
 }
 

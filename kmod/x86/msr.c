@@ -10,6 +10,7 @@
 
 #include "../okvm.h"
 #include "../hv.h"
+#include "irqchip.h"
 
 const u32 okvm_msr_list[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
@@ -23,6 +24,7 @@ const u32 okvm_msr_list[] = {
 	0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
 	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
+	MSR_IA32_TSC_DEADLINE,
 };
 
 /*
@@ -216,6 +218,14 @@ int okvm_get_msr(struct okvm_vcpu *v, u32 index, u64 *value, bool host)
 
 	if (r != -ENOENT)
 		return r;
+	/* x2APIC registers and the TSC deadline belong to the in-kernel APIC. */
+	if (v->apic) {
+		r = okvm_lapic_rdmsr(v, index, value);
+		if (r != -ENOENT)
+			return r;
+	} else if (index == MSR_IA32_TSC_DEADLINE) {
+		return -EINVAL;
+	}
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		*value = v->apic_base;
@@ -272,6 +282,15 @@ int okvm_set_msr(struct okvm_vcpu *v, u32 index, u64 value, bool host)
 
 	if (r != -ENOENT)
 		return r;
+	if (v->apic) {
+		if (index == MSR_IA32_APICBASE)
+			return okvm_lapic_set_base(v, value, host);
+		r = okvm_lapic_wrmsr(v, index, value);
+		if (r != -ENOENT)
+			return r;
+	} else if (index == MSR_IA32_TSC_DEADLINE) {
+		return -EINVAL;
+	}
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		/* Enable (11), x2APIC (10, not offered) and BSP (8, host only) and the base. */
