@@ -45,6 +45,7 @@ long okvm_check_extension(struct okvm_vm *vm, long ext)
 	case OKVM_CAP_TSC_DEADLINE_TIMER:
 	case OKVM_CAP_ENABLE_CAP_VM:
 	case OKVM_CAP_USER_MEMORY2:
+	case OKVM_CAP_BINARY_STATS_FD:
 		return 1;
 	case OKVM_CAP_COALESCED_MMIO:
 		/* The ring's page offset in the vcpu mapping. */

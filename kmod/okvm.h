@@ -14,6 +14,7 @@
 #include <okvm/kvm.h>
 #include "compat/compat.h"
 #include "hv.h"
+#include "stats.h"
 
 #define OKVM_MAX_VCPUS		64
 #define OKVM_MAX_VCPU_ID	1024
@@ -86,6 +87,8 @@ struct okvm_vm {
 	/* irqfds, ioeventfds and coalesced MMIO zones (x86/eventfd.c). */
 	struct okvm_eventfds *evfd;
 	struct page *coalesced_page;	/* the ring userspace maps at page 2 of a vcpu fd */
+
+	struct okvm_vm_stat stat;	/* KVM_GET_STATS_FD (stats.c) */
 };
 
 struct okvm_irq_routes {
@@ -221,6 +224,8 @@ struct okvm_vcpu {
 	wait_queue_head_t wq;
 	spinlock_t kick_lock;		/* serialises users of kick_csd */
 	call_single_data_t kick_csd;	/* the IPI that takes the vcpu out of the guest */
+
+	struct okvm_vcpu_stat stat;	/* KVM_GET_STATS_FD (stats.c) */
 
 	void *hv;			/* backend state */
 };

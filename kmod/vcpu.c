@@ -181,6 +181,7 @@ static void okvm_events_inject(struct okvm_vcpu *v)
 		v->nmi_pending = false;
 		v->nmi_injected = true;
 		okvm_hv->set_nmi_mask(v, true);
+		v->stat.nmi_injections++;
 		ev.type = OKVM_EV_NMI;
 		ev.vector = 2;
 	} else if (v->apic && okvm_interrupt_allowed(v) && okvm_lapic_pending(v) >= 0) {
@@ -188,6 +189,7 @@ static void okvm_events_inject(struct okvm_vcpu *v)
 		v->irq.injected = true;
 		v->irq.soft = false;
 		v->irq.vector = okvm_lapic_accept(v, okvm_lapic_pending(v));
+		v->stat.irq_injections++;
 		ev.type = OKVM_EV_INTR;
 		ev.vector = v->irq.vector;
 	} else {
@@ -621,15 +623,22 @@ static int okvm_handle_exit(struct okvm_vcpu *v, struct okvm_exit *x)
 	u64 val;
 	int r;
 
+	v->stat.exits++;
 	switch (x->kind) {
+	case OKVM_X_IRQ_WINDOW:
+		v->stat.irq_window_exits++;
+		return 1;
+	case OKVM_X_NMI_WINDOW:
+		v->stat.nmi_window_exits++;
+		return 1;
 	case OKVM_X_NONE:
 	case OKVM_X_INTR:
-	case OKVM_X_IRQ_WINDOW:
-	case OKVM_X_NMI_WINDOW:
 		return 1;
 	case OKVM_X_IO:
+		v->stat.io_exits++;
 		return okvm_handle_io(v, x);
 	case OKVM_X_HLT:
+		v->stat.halt_exits++;
 		okvm_vcpu_skip(v, x->next_rip ? x->next_rip : v->rip + 1);
 		if (v->apic) {
 			/* The in-kernel APIC wakes it: the vcpu sleeps in the run loop. */
@@ -830,8 +839,10 @@ static void okvm_vcpu_block(struct okvm_vcpu *v)
 		schedule();
 	}
 	finish_wait(&v->wq, &wait);
-	if (v->mp_state == OKVM_MP_STATE_HALTED && okvm_vcpu_runnable(v))
+	if (v->mp_state == OKVM_MP_STATE_HALTED && okvm_vcpu_runnable(v)) {
 		v->mp_state = OKVM_MP_STATE_RUNNABLE;
+		v->stat.halt_wakeup++;
+	}
 }
 
 static int okvm_vcpu_run(struct okvm_vcpu *v)
@@ -872,6 +883,7 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 		clear_bit(OKVM_REQ_EVENT, &v->requests);
 		if (signal_pending(current)) {
 			run->exit_reason = OKVM_EXIT_INTR;
+			v->stat.signal_exits++;
 			r = -EINTR;
 			break;
 		}
@@ -1531,6 +1543,7 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 		if (v->vm->irqchip_mode == OKVM_IRQCHIP_KERNEL)
 			return -ENXIO;
 		/* The VMM checked ready_for_interrupt_injection: deliver at the next entry. */
+		v->stat.irq_injections++;
 		v->irq.injected = true;
 		v->irq.soft = false;
 		v->irq.vector = irq.irq;
@@ -1569,6 +1582,8 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 		return okvm_ioctl_set_events(v, argp);
 	case OKVM_GET_DEBUGREGS:
 		return okvm_ioctl_get_debugregs(v, argp);
+	case OKVM_GET_STATS_FD:
+		return okvm_vcpu_stats_fd(v);
 	case OKVM_SET_DEBUGREGS:
 		return okvm_ioctl_set_debugregs(v, argp);
 	default:

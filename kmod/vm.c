@@ -50,6 +50,7 @@ void okvm_vm_flush_tlbs(struct okvm_vm *vm)
 	int i, n = READ_ONCE(vm->nr_vcpus);
 
 	smp_rmb();
+	vm->stat.remote_tlb_flush++;
 	for (i = 0; i < n; i++)
 		set_bit(OKVM_REQ_TLB_FLUSH, &vm->vcpus[i]->requests);
 	smp_mb();
@@ -388,6 +389,8 @@ static long okvm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 			return -EFAULT;
 		return okvm_vm_enable_cap(vm, &c);
 	}
+	case OKVM_GET_STATS_FD:
+		return okvm_vm_stats_fd(vm);
 	case OKVM_GET_CLOCK:
 		return okvm_get_clock(vm, argp);
 	case OKVM_SET_CLOCK:

@@ -145,6 +145,7 @@ static int okvm_emul_result(struct okvm_vcpu *v, struct okvm_emul *e, int r)
 	case OKVM_EMUL_MMIO:
 		/* A REP instruction's finished iterations are committed in e->regs. */
 		okvm_emul_store(v, e);
+		v->stat.mmio_exits++;
 		run->exit_reason = OKVM_EXIT_MMIO;
 		run->mmio.phys_addr = e->mmio.gpa;
 		run->mmio.len = e->mmio.len;
@@ -171,6 +172,7 @@ int okvm_emulate(struct okvm_vcpu *v)
 {
 	struct okvm_emul *e = okvm_emul_load(v);
 
+	v->stat.insn_emulation++;
 	okvm_emul_cancel(e);
 	return okvm_emul_result(v, e, okvm_emul_insn(e, NULL, 0));
 }
