@@ -32,6 +32,8 @@
 #define PIT_HZ			1193182u
 /* 10 kHz: faster than any PC OS programs it, slow enough to be harmless. */
 #define OKVM_PIT_MIN_PERIOD_NS	100000ull
+/* A restored count_load_time is taken as at most this old (36 years): no overflow. */
+#define OKVM_PIT_MAX_AGE_NS	(1LL << 60)
 
 /* read_state / write_state / count_latched: which byte comes next (the KVM encoding). */
 enum { RW_LSB = 1, RW_MSB = 2, RW_WORD0 = 3, RW_WORD1 = 4 };
@@ -588,7 +590,7 @@ int okvm_pit_set_state(struct okvm_vm *vm, const struct okvm_pit_state2 *s)
 		c->write_state = rw_state_ok(o->write_state, c->rw_mode);
 		c->write_latch = o->write_latch;
 		c->null_count = false;
-		c->load_time = min_t(s64, o->count_load_time, now);
+		c->load_time = clamp_t(s64, o->count_load_time, now - OKVM_PIT_MAX_AGE_NS, now);
 		c->paused = -1;
 		if (!c->gate && c->mode != 1 && c->mode != 5)
 			c->paused = now - c->load_time;
