@@ -278,13 +278,16 @@ static void timer_arm_count(struct okvm_lapic *a, u32 count)
 static u32 timer_current_count(struct okvm_lapic *a)
 {
 	u64 now, left;
+	u32 tick;
 
 	if (timer_mode(a) == TIMER_TSCDL || !a->deadline)
 		return 0;
 	now = ktime_get_ns();
 	if (a->deadline <= now)
 		return 0;
-	left = div_u64(a->deadline - now, timer_divisor(a) * LAPIC_NS_PER_TICK);
+	/* The count drops at each tick edge: what is left, rounded up to whole ticks. */
+	tick = timer_divisor(a) * LAPIC_NS_PER_TICK;
+	left = div_u64(a->deadline - now + tick - 1, tick);
 	return min_t(u64, left, rd(a, LR_TMICT));
 }
 
