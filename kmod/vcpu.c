@@ -871,6 +871,17 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 		r = -EINTR;
 		goto out;
 	}
+	/* As KVM: a vcpu waiting for its first INIT/SIPI sleeps, then asks to be run again. */
+	if (v->apic && v->mp_state == OKVM_MP_STATE_UNINITIALIZED) {
+		okvm_vcpu_block(v);
+		r = -EAGAIN;
+		if (signal_pending(current)) {
+			run->exit_reason = OKVM_EXIT_INTR;
+			v->stat.signal_exits++;
+			r = -EINTR;
+		}
+		goto out;
+	}
 	if (!okvm_state_entry_ok(v)) {
 		run->exit_reason = OKVM_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_entry_failure_reason = (u64)-1;
@@ -1002,10 +1013,16 @@ static int okvm_set_sregs(struct okvm_vcpu *v, struct okvm_sregs *s)
 		return -EINVAL;
 	if (s->efer & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_SVME | EFER_FFXSR))
 		return -EINVAL;
-	if (s->apic_base & ~(0xfffff000ULL | BIT(11) | BIT(8)))
+	/* The in-kernel APIC checks and applies its base itself (x2APIC included). */
+	if (v->apic) {
+		if (okvm_lapic_set_base(v, s->apic_base, true))
+			return -EINVAL;
+	} else if (s->apic_base & ~(0xfffff000ULL | BIT(11) | BIT(8))) {
 		return -EINVAL;
+	}
 	okvm_hv->set_sregs(v, s);
-	v->apic_base = s->apic_base;
+	if (!v->apic)
+		v->apic_base = s->apic_base;
 	return 0;
 }
 

@@ -10,11 +10,11 @@
 /*
  * Feature bits okvm passes through when the host has them (Intel SDM vol. 2 CPUID,
  * AMD APM vol. 3 appendix E). Everything else reads as 0: no nested virtualization,
- * no MONITOR/MWAIT, no PMU. x2APIC and the TSC-deadline timer are the in-kernel APIC's
- * (x86/lapic.c), offered whatever the host has, as KVM does; a VMM without
- * KVM_CREATE_IRQCHIP must not pass them on.
+ * no MONITOR/MWAIT, no PMU. x2APIC is the in-kernel APIC's (x86/lapic.c), offered
+ * whatever the host has, as KVM does; a VMM without KVM_CREATE_IRQCHIP must not pass it
+ * on. The TSC-deadline timer is announced by KVM_CAP_TSC_DEADLINE_TIMER instead (as KVM).
  */
-#define F1_ECX_APIC	(BIT(21) | BIT(24))
+#define F1_ECX_APIC	BIT(21)
 #define F1_ECX	(BIT(0) | BIT(1) | BIT(9) | BIT(12) | BIT(13) | BIT(19) | BIT(20) | BIT(22) | \
 		 BIT(23) | BIT(25) | BIT(26) | BIT(28) | BIT(29) | BIT(30))
 #define F1_EDX	(BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | \

@@ -300,10 +300,9 @@ static int okvm_pit_create_locked(struct okvm_vm *vm, u32 flags)
 	int r;
 
 	mutex_lock(&vm->lock);
+	/* As KVM, also without an irqchip: its ticks then reach no route. */
 	if (vm->pit)
 		r = -EEXIST;
-	else if (vm->irqchip_mode == OKVM_IRQCHIP_NONE)
-		r = -ENOENT;
 	else
 		r = okvm_pit_create(vm, flags);
 	mutex_unlock(&vm->lock);
@@ -317,7 +316,8 @@ static noinline_for_stack long okvm_irq_line(struct okvm_vm *vm, void __user *ar
 
 	if (copy_from_user(&l, argp, sizeof(l)))
 		return -EFAULT;
-	if (vm->irqchip_mode != OKVM_IRQCHIP_KERNEL)
+	/* With a split irqchip only MSI routes exist; KVM takes the ioctl all the same. */
+	if (vm->irqchip_mode == OKVM_IRQCHIP_NONE)
 		return -ENXIO;
 	if (l.irq >= OKVM_MAX_IRQ_ROUTES)
 		return -EINVAL;

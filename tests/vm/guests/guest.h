@@ -70,6 +70,46 @@
 #define PORT_NMI	0x61
 #define PORT_NMI_DONE	0x62
 #define PORT_IRQ	0x63
+#define PORT_APIC_DONE	0x64
+#define PORT_AP		0x65
+#define PORT_APIC_EXC	0x66
+/*
+ * g_apic.S: a script of APIC_OP_* entries at APIC_SCRIPT (16 bytes each: op, arg,
+ * value low, value high); results at APIC_RESULT + 8 * index; per-vector interrupt
+ * counts (bytes) at APIC_COUNTS, the total at APIC_TOTAL, the last vector at APIC_LAST;
+ * APIC_EOI_MODE says how the handler ends an interrupt.
+ */
+#define APIC_SCRIPT	(DATA_GPA + 0x400)
+#define APIC_RESULT	(DATA_GPA + 0xc00)
+#define APIC_COUNTS	(DATA_GPA + 0x100)
+#define APIC_TOTAL	(DATA_GPA + 0x000)
+#define APIC_LAST	(DATA_GPA + 0x004)
+#define APIC_EOI_MODE	(DATA_GPA + 0x008)
+#define APIC_EOI_NONE	0
+#define APIC_EOI_X2APIC	1	/* WRMSR 0x80b */
+#define APIC_EOI_XAPIC	2	/* write FS:0xb0 (the host sets FS's base to the APIC page) */
+#define APIC_EOI_PIC	3	/* non-specific EOI to both 8259s */
+#define APIC_OP_END	0	/* OUT PORT_APIC_DONE, then HLT with IF=0 forever */
+#define APIC_OP_WRMSR	1	/* arg: MSR, value */
+#define APIC_OP_RDMSR	2	/* arg: MSR -> result */
+#define APIC_OP_FSW32	3	/* arg: offset in FS, value low */
+#define APIC_OP_FSR32	4	/* arg: offset in FS -> result */
+#define APIC_OP_OUTB	5	/* arg: port, value low */
+#define APIC_OP_INB	6	/* arg: port -> result */
+#define APIC_OP_WAIT	7	/* STI; HLT until APIC_TOTAL >= value low; CLI */
+#define APIC_OP_STI	8
+#define APIC_OP_CLI	9
+#define APIC_OP_READY	10	/* OUT PORT_READY (the host acts, then runs again) */
+#define APIC_OP_GSW32	11	/* arg: offset in GS, value low */
+#define APIC_OP_GSR32	12	/* arg: offset in GS -> result */
+#define APIC_OP_DEADLINE 13	/* WRMSR IA32_TSC_DEADLINE with RDTSC + value low */
+#define APIC_OP_HLT	14	/* one HLT with the current IF */
+/* Every vector has a handler, APIC_STUB_SIZE bytes each from SYM_apic_stubs. */
+#define APIC_STUB_SIZE	6
+/* g_ap.S is copied here; a SIPI with vector AP_GPA >> 12 starts it. */
+#define AP_GPA		0x20000
+#define AP_MAGIC	0x5a
+
 /* The vector the interrupt tests inject. */
 #define IRQ_VECTOR	0x20
 
