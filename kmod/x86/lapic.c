@@ -78,7 +78,8 @@ enum {
 #define TIMER_ONESHOT		0
 #define TIMER_PERIODIC		1
 #define TIMER_TSCDL		2
-#define ICR_BITS		0xccfffu	/* vector, mode, dest mode, level, trigger, shorthand */
+#define ICR_BUSY		BIT(12)		/* delivery status: always idle here */
+#define ICR_X2_RSVD		0xfff32000u	/* x2APIC: bits 31:20, 17:16 and 13 #GP */
 #define ICR_LOGICAL		BIT(11)
 #define ICR_ASSERT		BIT(14)
 #define ICR_LEVEL		BIT(15)
@@ -466,6 +467,7 @@ int okvm_lapic_deliver(struct okvm_vm *vm, struct okvm_vcpu *src, const struct o
 		src_x2 = sa && (READ_ONCE(sa->base) & LAPIC_BASE_EXTD);
 	}
 	nr = min(READ_ONCE(vm->nr_vcpus), OKVM_MAX_VCPUS);
+	smp_rmb();			/* pairs with the vcpu creation's smp_wmb() */
 	for (i = 0; i < nr; i++) {
 		struct okvm_vcpu *t = READ_ONCE(vm->vcpus[i]);
 		struct okvm_lapic *a;
@@ -646,9 +648,13 @@ static int reg_write(struct okvm_lapic *a, u32 off, u32 val, bool x2, struct lap
 		a->esr_pending = 0;
 		break;
 	case LR_ICR:
-		if (x2 && (val & ~ICR_BITS))
+		/*
+		 * The register keeps what was written (KVM's selftests check it does) except
+		 * the delivery status, which is never busy: delivery is immediate.
+		 */
+		if (x2 && (val & ICR_X2_RSVD))
 			return -EINVAL;
-		wr(a, LR_ICR, val & ICR_BITS);
+		wr(a, LR_ICR, val & ~ICR_BUSY);
 		icr_send(a, val, x2 ? rd(a, LR_ICR2) : rd(a, LR_ICR2) >> 24, p);
 		break;
 	case LR_ICR2:
@@ -842,7 +848,7 @@ int okvm_lapic_wrmsr(struct okvm_vcpu *v, u32 msr, u64 val)
 		ret = -EINVAL;
 	} else if (off == LR_ICR) {
 		/* The one 64-bit register: destination in 63:32, stored before the command. */
-		if ((u32)val & ~ICR_BITS) {
+		if ((u32)val & ICR_X2_RSVD) {
 			ret = -EINVAL;
 		} else {
 			wr(a, LR_ICR2, val >> 32);
@@ -1020,7 +1026,7 @@ int okvm_lapic_accept(struct okvm_vcpu *v, int vector)
 
 	if (!a)
 		return 0;
-	if (vector == LAPIC_PENDING_PIC) {
+	if (vector == LAPIC_PENDING_PIC && v->vm->pic) {
 		spin_lock_irqsave(&a->lock, flags);
 		a->extint = false;
 		spin_unlock_irqrestore(&a->lock, flags);
@@ -1148,12 +1154,12 @@ int okvm_lapic_set_state(struct okvm_vcpu *v, const struct okvm_lapic_state *s)
 		a->regs[i * 4 + 2] = 0;
 		a->regs[i * 4 + 3] = 0;
 	}
-	/* Vectors 0-15 cannot be pending or in service. */
-	a->regs[LR_IRR >> 2] &= ~0xffffu;
-	a->regs[LR_ISR >> 2] &= ~0xffffu;
-	a->regs[LR_TMR >> 2] &= ~0xffffu;
+	/*
+	 * IRR/ISR/TMR are taken as they are, vectors 0-15 too (KVM does, and its selftests
+	 * pass data through IRR): the guest would just be handed such a vector.
+	 */
 	wr(a, LR_CMCI, 0);
-	wr(a, LR_ICR, rd(a, LR_ICR) & ICR_BITS);
+	wr(a, LR_ICR, rd(a, LR_ICR) & ~ICR_BUSY);
 	if (!x2apic_mode(a))
 		wr(a, LR_ICR2, rd(a, LR_ICR2) & 0xff000000);
 	wr(a, LR_LVTT, rd(a, LR_LVTT) & LVT_TIMER_BITS);

@@ -704,6 +704,12 @@ static void t_shorthands(void)
 	mw(1, 0x300, 0x00040);		/* no shorthand: ICR high says 3 */
 	EQ(got_mask(4, 0x40), 0x8, "destination field");
 	EQ(mr(1, 0x300) & (1u << 12), 0, "delivery status reads idle");
+	/* xAPIC ICR keeps every bit written but the delivery status; ICR2 only 31:24. */
+	mw(1, 0x310, 0xa5a5a5a5);
+	mw(1, 0x300, 0xa5a5b5a5 & ~0x700u & ~0xc0000u);
+	EQ(mr(1, 0x310), 0xa5000000, "ICR2 keeps bits 31:24");
+	EQ(mr(1, 0x300), 0xa5a5a4a5 & ~0x700u & ~0xc0000u, "ICR keeps its bits but busy");
+	got_mask(4, 0xa5);
 	CHECK(kicks[3] > 0, "targets were not kicked");
 	/* Illegal vector: not sent, send-illegal-vector error. */
 	mw(1, 0x300, 0x80005);
@@ -854,8 +860,11 @@ static void t_x2apic_gp(void)
 	EQ(okvm_lapic_wrmsr(&vcpu[1], 0x835, 0x20000), -EINVAL, "LINT0 bit 17");
 	EQ(okvm_lapic_wrmsr(&vcpu[1], 0x83e, 0x4), -EINVAL, "divide config bit 2");
 	EQ(okvm_lapic_wrmsr(&vcpu[1], 0x83f, 0x140), -EINVAL, "SELF IPI bit 8");
-	EQ(okvm_lapic_wrmsr(&vcpu[1], 0x830, 0x1040), -EINVAL, "ICR bit 12");
+	EQ(okvm_lapic_wrmsr(&vcpu[1], 0x830, 0x2040), -EINVAL, "ICR bit 13");
+	EQ(okvm_lapic_wrmsr(&vcpu[1], 0x830, 0x10040), -EINVAL, "ICR bit 16");
 	EQ(okvm_lapic_wrmsr(&vcpu[1], 0x830, 0x100040), -EINVAL, "ICR bit 20");
+	xw(1, 0x830, (9ULL << 32) | 0x1040);	/* delivery status: accepted, reads idle */
+	EQ(xr(1, 0x830), (9ULL << 32) | 0x40, "ICR after a write with bit 12");
 	xw(1, 0x80f, 0x3ff);
 	xw(1, 0x808, 0x20);
 	EQ(xr(1, 0x808), 0x20, "TPR");
@@ -978,7 +987,7 @@ static void t_state(void)
 	memset(&s, 0xff, sizeof(s));
 	EQ(okvm_lapic_set_state(&vcpu[0], &s), 0, "set_state of all ones");
 	EQ(mr(0, 0xa0), 0xff, "PPR recomputed");
-	CHECK(!irr(0, 3) && !isr(0, 3), "vectors 0-15 restored");
+	CHECK(irr(0, 3) && isr(0, 3), "IRR/ISR bits of vectors 0-15 not kept (KVM keeps them)");
 	EQ(mr(0, 0x320), 0x100ff, "reserved timer mode 3 as one-shot");
 	okvm_lapic_get_state(&vcpu[0], &s);
 	EQ(r[0x34 / 4] | r[0x38 / 4] | r[0x3c / 4], 0, "unused slot bytes after set_state");

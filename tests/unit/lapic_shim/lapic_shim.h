@@ -32,6 +32,7 @@ typedef s64 ktime_t;
 #define READ_ONCE(x)	(*(volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
 #define GFP_KERNEL_ACCOUNT	0
+#define smp_rmb()	__sync_synchronize()
 #define __user
 
 static inline int fls(unsigned int x)
