@@ -465,7 +465,7 @@ int main(int argc, char **argv)
 	if (ref_path && !*ref_path)
 		ref_path = NULL;
 	if (argc < 2) {
-		fprintf(stderr, "usage: okvm-fuzz ioctl|guest|life|bad [options]\n");
+		fprintf(stderr, "usage: okvm-fuzz ioctl|guest|life|bad|replay [options]\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "ioctl"))
@@ -476,6 +476,8 @@ int main(int argc, char **argv)
 		cmd_life(argc - 1, argv + 1);
 	else if (!strcmp(argv[1], "bad"))
 		cmd_bad(argc - 1, argv + 1);
+	else if (!strcmp(argv[1], "replay"))
+		cmd_replay(argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "okvm-fuzz: unknown command %s\n", argv[1]);
 		return 2;

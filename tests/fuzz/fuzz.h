@@ -111,6 +111,7 @@ int cmd_ioctl(int argc, char **argv);
 int cmd_guest(int argc, char **argv);
 int cmd_life(int argc, char **argv);
 int cmd_bad(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 /* Parse --seed/--ops style options: returns the value after name, or def. */
 uint64_t opt_u64(int argc, char **argv, const char *name, uint64_t def);

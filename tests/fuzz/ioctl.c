@@ -44,7 +44,7 @@ static uint8_t *ro_page;		/* read-only */
 static volatile int stop;
 static char fail_msg[512];
 static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t seed, plant, plant_hang, trace_from, progress_ms = 10000;
+static uint64_t seed, plant, plant_hang, trace_from, dump_from, progress_ms = 10000;
 
 struct worker {
 	pthread_t t;
@@ -53,7 +53,10 @@ struct worker {
 	uint64_t ops, done;
 	volatile uint64_t op_start;	/* ms, 0 when idle */
 	volatile const char *op_name;
+	volatile int cur_fd;		/* the ioctl in progress (for the hang report) */
+	volatile unsigned long cur_req;
 	timer_t timer;
+	int kicking;			/* the kick timer is armed */
 	uint8_t *good;			/* BUF_SIZE of scratch */
 	uint8_t *edge;			/* a page followed by an unmapped one */
 };
@@ -88,18 +91,87 @@ static int errno_ok(int e)
 	return 0;
 }
 
+/* Kicks (SIGUSR1) every 2 ms from first_ms on (0: none), until disarmed: one that lands before the call is not lost. */
+static void kick_arm(struct worker *w, int first_ms)
+{
+	struct itimerspec it = { 0 };
+
+	if (first_ms) {
+		it.it_value.tv_nsec = first_ms * 1000000L;
+		it.it_interval.tv_nsec = 2000000;
+	}
+	timer_settime(w->timer, 0, &it, NULL);
+	w->kicking = first_ms != 0;
+}
+
+/* One line of hex on stderr (the console): a state to replay a hang from. */
+static void dump_hex(FILE *f, const char *tag, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	fprintf(f, " %s=", tag);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%02x", b[i]);
+}
+
+/* The vcpu's state right before a KVM_RUN (--dump-state): the run may never come back. */
+static void dump_state(struct worker *w, int fd)
+{
+	struct okvm_regs regs;
+	struct okvm_sregs sregs;
+	struct okvm_vcpu_events ev;
+	struct okvm_debugregs dr;
+	char line[4096];
+	FILE *f = fmemopen(line, sizeof(line), "w");
+
+	if (!f)
+		return;
+	fprintf(f, "S t%d op %llu fd %d", w->idx, (unsigned long long)w->done, fd);
+	if (!ioctl(fd, OKVM_GET_REGS, &regs))
+		dump_hex(f, "regs", &regs, sizeof(regs));
+	if (!ioctl(fd, OKVM_GET_SREGS, &sregs))
+		dump_hex(f, "sregs", &sregs, sizeof(sregs));
+	if (!ioctl(fd, OKVM_GET_VCPU_EVENTS, &ev))
+		dump_hex(f, "events", &ev, sizeof(ev));
+	if (!ioctl(fd, OKVM_GET_DEBUGREGS, &dr))
+		dump_hex(f, "debugregs", &dr, sizeof(dr));
+	fputc('\n', f);
+	fclose(f);
+	line[sizeof(line) - 1] = 0;
+	fputs(line, stderr);
+}
+
 static long xioctl(struct worker *w, int fd, unsigned long req, void *arg)
 {
 	long r;
 	int e;
+
+	if (dump_from && w->done >= dump_from && req == OKVM_RUN)
+		dump_state(w, fd);
 
 	if (trace_from && w->done >= trace_from) {
 		/* Straight to the console: the last line names the call that hung. */
 		fprintf(stderr, "t%d op %llu %s: ioctl(%d, %#lx, %p)\n", w->idx, (unsigned long long)w->done,
 			w->op_name ? (const char *)w->op_name : "?", fd, req, arg);
 	}
-	r = ioctl(fd, req, arg);
-	e = errno;
+	w->cur_fd = fd;
+	w->cur_req = req;
+	if (req == OKVM_RUN && !w->kicking) {
+		/*
+		 * A KVM_RUN from another kind of op (wrong-fd, random-ioctl) gets kicks too: a
+		 * guest may loop for ever (as on any KVM), so only a run that does not come
+		 * back after a signal is a host error.
+		 */
+		kick_arm(w, 3);
+		r = ioctl(fd, req, arg);
+		e = errno;
+		kick_arm(w, 0);
+	} else {
+		r = ioctl(fd, req, arg);
+		e = errno;
+	}
+	w->cur_req = 0;
 
 	if (plant && w->done == plant && w->idx == 0) {	/* self-check */
 		r = -1;
@@ -277,7 +349,6 @@ static void op_slot(struct worker *w, int vm)
 
 static void op_run(struct worker *w, int vcpu)
 {
-	struct itimerspec it = { 0 };
 	struct okvm_run *run;
 	int size = 0, sys = pool_pick(&w->r, K_SYS), i, n = 1 + rng_below(&w->r, 4);
 
@@ -287,14 +358,9 @@ static void op_run(struct worker *w, int vcpu)
 	if (run != MAP_FAILED)
 		run->immediate_exit = rng_below(&w->r, 4) == 0;
 	for (i = 0; i < n && !stop; i++) {
-		/* Kicks every few ms until disarmed: a kick that lands before the call is not lost. */
-		it.it_value.tv_nsec = (1 + rng_below(&w->r, 5)) * 1000000;
-		it.it_interval.tv_nsec = 2000000;
-		timer_settime(w->timer, 0, &it, NULL);
+		kick_arm(w, 1 + rng_below(&w->r, 5));
 		xioctl(w, vcpu, OKVM_RUN, NULL);
-		it.it_value.tv_nsec = 0;
-		it.it_interval.tv_nsec = 0;
-		timer_settime(w->timer, 0, &it, NULL);
+		kick_arm(w, 0);
 		if (run != MAP_FAILED && rng_below(&w->r, 3) == 0)
 			run->immediate_exit = 1;
 	}
@@ -725,7 +791,18 @@ static int fuzz(uint64_t ops, int nthreads, uint64_t limit_ms, int quiet)
 			done += w[i].done;
 			busy |= w[i].done < w[i].ops && !stop;
 			if (s && now_ms() - s > limit_ms) {
-				host_error(&w[i], "did not return in %llu ms", (unsigned long long)limit_ms);
+				unsigned long req = w[i].cur_req;
+				int fd = w[i].cur_fd, k, back = 0;
+
+				/* Does a kick (the signal KVM_RUN must return on) bring it back? */
+				for (k = 0; k < 30 && !back; k++) {
+					pthread_kill(w[i].t, SIGUSR1);
+					usleep(100000);
+					back = w[i].op_start != s;
+				}
+				host_error(&w[i], "did not return in %llu ms (ioctl %#lx on fd %d; %s)",
+					   (unsigned long long)limit_ms, req, fd,
+					   back ? "it returned after a kick" : "kicks for 3 s did not bring it back");
 				printf("fuzz: seed %llu: %s\n", (unsigned long long)seed, fail_msg);
 				fflush(stdout);
 				kmsg_check(kfd, line, sizeof(line));
@@ -781,8 +858,11 @@ static int fuzz(uint64_t ops, int nthreads, uint64_t limit_ms, int quiet)
 
 /*
  * okvm-fuzz ioctl [--seed N] [--ops N] [--threads N] [--limit-ms N] [--selfcheck]
- *                 [--trace-from OP] [--progress-ms MS] [--skip KIND,KIND...]
- * --trace-from prints every ioctl from that op of each thread on (stderr); --skip
+ *                 [--trace-from OP] [--dump-state-from OP] [--progress-ms MS]
+ *                 [--skip KIND,KIND...]
+ * --trace-from prints every ioctl from that op of each thread on (stderr);
+ * --dump-state-from prints the vcpu's registers, segments, events and debug registers
+ * before every KVM_RUN from that op on (stderr, one line each, hex); --skip
  * leaves out kinds of operation (open, create-vm, run, slot, ...: the names in one_op).
  */
 int cmd_ioctl(int argc, char **argv)
@@ -798,6 +878,7 @@ int cmd_ioctl(int argc, char **argv)
 	plant = opt_u64(argc, argv, "--plant", 0);
 	plant_hang = opt_u64(argc, argv, "--plant-hang", 0);
 	trace_from = opt_u64(argc, argv, "--trace-from", 0);
+	dump_from = opt_u64(argc, argv, "--dump-state-from", 0);
 	progress_ms = opt_u64(argc, argv, "--progress-ms", 10000);
 	for (int i = 0; i + 1 < argc; i++)
 		if (!strcmp(argv[i], "--skip"))
