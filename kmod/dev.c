@@ -47,6 +47,10 @@ long okvm_check_extension(struct okvm_vm *vm, long ext)
 	case OKVM_CAP_USER_MEMORY2:
 	case OKVM_CAP_BINARY_STATS_FD:
 		return 1;
+	/* Single-step and breakpoints for a debugger, also on emulated instructions. */
+	case OKVM_CAP_SET_GUEST_DEBUG:
+	case OKVM_CAP_X86_ROBUST_SINGLESTEP:
+		return okvm_hv->guest_debug;
 	case OKVM_CAP_COALESCED_MMIO:
 		/* The ring's page offset in the vcpu mapping. */
 		return OKVM_COALESCED_MMIO_PAGE_OFFSET;

@@ -26,6 +26,12 @@ struct okvm_event {
 
 struct okvm_hv_ops {
 	const char *name;
+	/*
+	 * KVM_SET_GUEST_DEBUG support: the backend arms vcpu->guest_debug_dr/dr7 when
+	 * OKVM_GUESTDBG_USE_HW_BP is set, intercepts #BP with USE_SW_BP, and reports #DB
+	 * (single-step or breakpoint, with DR6) and #BP as OKVM_X_DEBUG.
+	 */
+	bool guest_debug;
 	/* Check the CPU; fill @feat with a short feature list. -ENODEV (with a message) if unusable. */
 	int (*probe)(char *feat, size_t len);
 	/* Module-wide set-up after a successful probe, and its undo. */

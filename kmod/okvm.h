@@ -114,6 +114,7 @@ enum okvm_exit_kind {
 	OKVM_X_IRQ_WINDOW,	/* the guest can take an interrupt now (set_windows) */
 	OKVM_X_NMI_WINDOW,	/* the guest can take an NMI now (set_windows) */
 	OKVM_X_CR_WRITE,	/* MOV to CR0/CR4, LMSW, CLTS: cr says which */
+	OKVM_X_DEBUG,		/* #DB or #BP for the VMM's debugger (KVM_SET_GUEST_DEBUG) */
 	OKVM_X_UNEXPECTED,
 };
 
@@ -134,6 +135,10 @@ struct okvm_exit {
 		bool write, fetch;
 	} npf;
 	u8 cr;			/* OKVM_X_CR_WRITE */
+	struct {
+		u8 vector;	/* 1 or 3 */
+		u64 dr6;
+	} dbg;			/* OKVM_X_DEBUG */
 	/* An event whose delivery the exit interrupted (see okvm_hv_ops.inject_event). */
 	bool intinfo_valid;
 	struct okvm_event intinfo;
@@ -206,6 +211,12 @@ struct okvm_vcpu {
 	int ev_inflight;		/* OKVM_EV_* handed to the backend, or -1 */
 	bool shutdown_pending;		/* an event the guest cannot take: triple fault */
 
+	/* KVM_SET_GUEST_DEBUG: OKVM_GUESTDBG_* and the debugger's DR0-3 and DR7. */
+	u32 guest_debug;
+	u64 guest_debug_dr[4], guest_debug_dr7;
+	bool guest_debug_tf;		/* RFLAGS.TF set by us for single-stepping */
+	bool singlestep_exit;		/* an instruction done outside the guest: report the step */
+
 	bool sigmask_set;
 	sigset_t sigmask;
 
@@ -256,6 +267,7 @@ void okvm_queue_exception_payload(struct okvm_vcpu *vcpu, u8 vector, bool has_er
 void okvm_inject_ud(struct okvm_vcpu *vcpu);
 void okvm_inject_gp(struct okvm_vcpu *vcpu);
 void okvm_vcpu_skip(struct okvm_vcpu *vcpu, u64 next_rip);
+void okvm_vcpu_insn_done(struct okvm_vcpu *vcpu);
 void okvm_fpu_caps_init(void);
 void okvm_fpu_load(struct okvm_vcpu *vcpu);
 void okvm_fpu_put(struct okvm_vcpu *vcpu);

@@ -123,12 +123,85 @@ void okvm_inject_gp(struct okvm_vcpu *v)
 	okvm_queue_exception(v, 13, true, 0);
 }
 
+/*
+ * An instruction completed outside the guest (emulated or skipped): the single-step trap
+ * the CPU would have raised goes to the VMM's debugger, or to the guest if its TF is set.
+ */
+void okvm_vcpu_insn_done(struct okvm_vcpu *v)
+{
+	if (v->guest_debug & OKVM_GUESTDBG_SINGLESTEP)
+		v->singlestep_exit = true;
+	else if (v->rflags & X86_EFLAGS_TF)
+		okvm_queue_exception_payload(v, 1, false, 0, BIT(14));	/* DR6.BS */
+}
+
 /* An instruction completed outside the guest: move past it; its STI/MOV SS shadow ends. */
 void okvm_vcpu_skip(struct okvm_vcpu *v, u64 next_rip)
 {
 	v->rip = next_rip;
 	if (okvm_hv->get_interrupt_shadow(v))
 		okvm_hv->set_interrupt_shadow(v, 0);
+	okvm_vcpu_insn_done(v);
+}
+
+/* The linear address of RIP (KVM_EXIT_DEBUG's pc). */
+static u64 okvm_linear_rip(struct okvm_vcpu *v)
+{
+	struct okvm_segment cs;
+
+	okvm_hv->get_seg(v, OKVM_CS, &cs);
+	return cs.base + v->rip;
+}
+
+static void okvm_debug_exit(struct okvm_vcpu *v, u8 vector, u64 dr6)
+{
+	struct okvm_run *run = v->run;
+
+	run->exit_reason = OKVM_EXIT_DEBUG;
+	memset(&run->debug, 0, sizeof(run->debug));
+	run->debug.arch.exception = vector;
+	run->debug.arch.pc = okvm_linear_rip(v);
+	run->debug.arch.dr6 = dr6;
+	run->debug.arch.dr7 = (v->guest_debug & OKVM_GUESTDBG_USE_HW_BP) ? v->guest_debug_dr7 : v->dr7;
+}
+
+#define OKVM_GUESTDBG_VALID	(OKVM_GUESTDBG_ENABLE | OKVM_GUESTDBG_SINGLESTEP | \
+				 OKVM_GUESTDBG_USE_SW_BP | OKVM_GUESTDBG_USE_HW_BP | \
+				 OKVM_GUESTDBG_INJECT_DB | OKVM_GUESTDBG_INJECT_BP)
+
+/* KVM_SET_GUEST_DEBUG: as KVM, an inject request fails with EBUSY behind another exception. */
+static noinline_for_stack long okvm_set_guest_debug(struct okvm_vcpu *v, void __user *argp)
+{
+	struct okvm_guest_debug d;
+	int i;
+
+	if (!okvm_hv->guest_debug)
+		return -EINVAL;
+	if (copy_from_user(&d, argp, sizeof(d)))
+		return -EFAULT;
+	if (d.control & ~OKVM_GUESTDBG_VALID)
+		return -EINVAL;
+	if (d.control & (OKVM_GUESTDBG_INJECT_DB | OKVM_GUESTDBG_INJECT_BP)) {
+		if (v->exc.pending || v->exc.injected)
+			return -EBUSY;
+		if (d.control & OKVM_GUESTDBG_INJECT_DB)
+			okvm_queue_exception(v, 1, false, 0);
+		else
+			okvm_queue_exception(v, 3, false, 0);
+	}
+	if (!(d.control & OKVM_GUESTDBG_ENABLE))
+		d.control = 0;
+	if (d.control & OKVM_GUESTDBG_USE_HW_BP) {
+		/* DR7's upper half must be zero, as MOV DR7 would demand. */
+		if (d.arch.debugreg[7] >> 32)
+			return -EINVAL;
+		for (i = 0; i < 4; i++)
+			v->guest_debug_dr[i] = d.arch.debugreg[i];
+		v->guest_debug_dr7 = d.arch.debugreg[7] | 0x400;
+	}
+	v->guest_debug = d.control & ~(OKVM_GUESTDBG_INJECT_DB | OKVM_GUESTDBG_INJECT_BP);
+	v->singlestep_exit = false;
+	return 0;
 }
 
 /*
@@ -685,6 +758,9 @@ static int okvm_handle_exit(struct okvm_vcpu *v, struct okvm_exit *x)
 		return okvm_handle_dr(v, x);
 	case OKVM_X_CR_WRITE:
 		return okvm_handle_cr_write(v, x);
+	case OKVM_X_DEBUG:
+		okvm_debug_exit(v, x->dbg.vector, x->dbg.dr6);
+		return 0;
 	case OKVM_X_SHUTDOWN:
 		run->exit_reason = OKVM_EXIT_SHUTDOWN;
 		return 0;
@@ -904,6 +980,12 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 			r = 0;
 			break;
 		}
+		if (v->singlestep_exit) {
+			v->singlestep_exit = false;
+			okvm_debug_exit(v, 1, 0xffff4ff0);	/* DR6.BS */
+			r = 0;
+			break;
+		}
 		if (v->eoi_exit_pending) {
 			v->eoi_exit_pending = false;
 			run->exit_reason = OKVM_EXIT_IOAPIC_EOI;
@@ -927,7 +1009,16 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 		if (v->apic)
 			okvm_hv->set_cr(v, 8, okvm_lapic_get_cr8(v));
 		okvm_events_inject(v);
+		/* Single-stepping for the VMM: TF is ours for this entry only. */
+		if ((v->guest_debug & OKVM_GUESTDBG_SINGLESTEP) && !(v->rflags & X86_EFLAGS_TF)) {
+			v->rflags |= X86_EFLAGS_TF;
+			v->guest_debug_tf = true;
+		}
 		okvm_hv->vcpu_run(v, &x);
+		if (v->guest_debug_tf) {
+			v->rflags &= ~X86_EFLAGS_TF;
+			v->guest_debug_tf = false;
+		}
 		okvm_events_exit(v, &x);
 		if (v->apic)
 			okvm_lapic_set_cr8(v, okvm_hv->get_cr(v, 8));
@@ -1601,6 +1692,8 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 		return okvm_ioctl_get_debugregs(v, argp);
 	case OKVM_GET_STATS_FD:
 		return okvm_vcpu_stats_fd(v);
+	case OKVM_SET_GUEST_DEBUG:
+		return okvm_set_guest_debug(v, argp);
 	case OKVM_SET_DEBUGREGS:
 		return okvm_ioctl_set_debugregs(v, argp);
 	default:

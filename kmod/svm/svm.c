@@ -678,8 +678,22 @@ static void svm_exit_decode(struct okvm_vcpu *v, struct okvm_exit *x)
 		x->kind = OKVM_X_NONE;
 		break;
 	case EXIT_EXC_BASE + 1:
+		/* The VMM's single-step or breakpoints first; else the guest's own #DB. */
+		if (v->guest_debug & (OKVM_GUESTDBG_SINGLESTEP | OKVM_GUESTDBG_USE_HW_BP)) {
+			x->kind = OKVM_X_DEBUG;
+			x->dbg.vector = 1;
+			x->dbg.dr6 = sv->vmcb->save.dr6;
+			sv->vmcb->save.dr6 = 0xffff0ff0;
+			break;
+		}
 		okvm_queue_exception(v, 1, false, 0);
 		x->kind = OKVM_X_NONE;
+		break;
+	case EXIT_EXC_BASE + 3:
+		/* Intercepted only for KVM_GUESTDBG_USE_SW_BP; RIP is the INT3's. */
+		x->kind = OKVM_X_DEBUG;
+		x->dbg.vector = 3;
+		x->dbg.dr6 = 0;
 		break;
 	case EXIT_EXC_BASE + 17:
 		okvm_queue_exception(v, 17, true, 0);
@@ -830,8 +844,10 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	struct svm_vcpu *sv = to_svm(v);
 	struct vmcb *vmcb = sv->vmcb;
 	struct svm_cpu *c;
-	u64 efer, hsave_pa, my_hsave, dr6, dr7;
+	u64 efer, hsave_pa, my_hsave, dr6, dr7, host_dr[4];
+	bool hw_bp = v->guest_debug & OKVM_GUESTDBG_USE_HW_BP;
 	u32 pkru = 0;
+	int i;
 	bool own_svme, foreign, pkeys = boot_cpu_has(X86_FEATURE_OSPKE);
 	int cpu;
 
@@ -840,6 +856,12 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	vmcb->save.rsp = v->regs[OKVM_RSP];
 	vmcb->save.rip = v->rip;
 	vmcb->save.rflags = v->rflags;
+	/* The VMM's debugger: INT3 exits with USE_SW_BP, its breakpoints armed with USE_HW_BP. */
+	if (v->guest_debug & OKVM_GUESTDBG_USE_SW_BP)
+		vmcb->control.intercept_exc |= BIT(3);
+	else
+		vmcb->control.intercept_exc &= ~BIT(3);
+	vmcb->save.dr7 = hw_bp ? v->guest_debug_dr7 : 0x400;
 
 	kernel_fpu_begin();
 	if (pkeys)
@@ -887,11 +909,22 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 
 	dr7 = native_get_debugreg(7);
 	dr6 = native_get_debugreg(6);
+	if (hw_bp) {
+		/* VMRUN loads DR7 from the VMCB; DR0-3 are the hardware's own. */
+		for (i = 0; i < 4; i++) {
+			host_dr[i] = native_get_debugreg(i);
+			native_set_debugreg(i, v->guest_debug_dr[i]);
+		}
+	}
 	okvm_xcr0_load(v);
 
 	svm_vmrun(virt_to_phys(vmcb), v->regs, virt_to_phys(c->host_save));
 
 	okvm_xcr0_put(v);
+	if (hw_bp) {
+		for (i = 0; i < 4; i++)
+			native_set_debugreg(i, host_dr[i]);
+	}
 	native_set_debugreg(6, dr6);
 	if (native_get_debugreg(7) != dr7)
 		native_set_debugreg(7, dr7);
@@ -935,6 +968,7 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 
 const struct okvm_hv_ops svm_hv_ops = {
 	.name = "svm",
+	.guest_debug = true,
 	.probe = svm_probe,
 	.init = svm_init,
 	.exit = svm_exit,

@@ -139,7 +139,10 @@ static int okvm_emul_result(struct okvm_vcpu *v, struct okvm_emul *e, int r)
 	switch (r) {
 	case OKVM_EMUL_DONE:
 		okvm_emul_store(v, e);
-		if (e->singlestep)
+		/* The step trap: the VMM's debugger's, or the guest's (TF as the insn began). */
+		if (v->guest_debug & OKVM_GUESTDBG_SINGLESTEP)
+			v->singlestep_exit = true;
+		else if (e->singlestep)
 			okvm_queue_exception_payload(v, 1, false, 0, BIT(14));	/* DR6.BS */
 		return 1;
 	case OKVM_EMUL_MMIO:

@@ -52,6 +52,10 @@ next:
 	je	op_deadline
 	cmp	$APIC_OP_HLT, %di
 	je	op_hlt
+	cmp	$APIC_OP_INT3, %di
+	je	op_int3
+	cmp	$APIC_OP_CPUID, %di
+	je	op_cpuid
 	ud2
 
 op_wrmsr:
@@ -103,6 +107,18 @@ op_hlt:
 	jmp	done
 op_ready:
 	out	%al, $PORT_READY
+	jmp	done
+op_int3:
+	.globl	apic_int3
+apic_int3:
+	int3
+	jmp	done
+op_cpuid:
+	xor	%eax, %eax
+	xor	%ecx, %ecx
+	.globl	apic_cpuid
+apic_cpuid:
+	cpuid
 	jmp	done
 op_deadline:
 	mov	%eax, %ebx

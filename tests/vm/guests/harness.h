@@ -136,6 +136,6 @@ int expect_mmio(struct vcpu *v, uint64_t gpa, const char *when);
 
 /* The test tables of each file. */
 extern const struct test modes_tests[], memory_tests[], thread_tests[], bad_tests[],
-	coexist_tests[], event_tests[], irqchip_tests[];
+	coexist_tests[], event_tests[], irqchip_tests[], eventfd_tests[];
 
 #endif

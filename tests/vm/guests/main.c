@@ -60,7 +60,7 @@ int skip(const char *fmt, ...)
 }
 
 static const struct test *const tables[] = {
-	modes_tests, memory_tests, thread_tests, bad_tests, coexist_tests, event_tests, irqchip_tests,
+	modes_tests, memory_tests, thread_tests, bad_tests, coexist_tests, event_tests, irqchip_tests, eventfd_tests,
 };
 
 static int selected(const char *name, int argc, char **argv)

@@ -783,7 +783,134 @@ static int t_hlt_signal(void)
 	return T_PASS;
 }
 
+static int guest_debug(struct vcpu *v, uint32_t control, uint64_t dr0, uint64_t dr7)
+{
+	struct kvm_guest_debug d = { .control = control };
+
+	d.arch.debugreg[0] = dr0;
+	d.arch.debugreg[7] = dr7;
+	TRY(ioctl(v->fd, KVM_SET_GUEST_DEBUG, &d));
+	return 0;
+}
+
+static int expect_debug(struct vcpu *v, uint32_t exception, uint64_t pc)
+{
+	if (ioctl(v->fd, KVM_RUN, 0) < 0)
+		return fail("KVM_RUN: %s", strerror(errno));
+	if (v->run->exit_reason == KVM_EXIT_IO && v->run->io.port == PORT_APIC_EXC)
+		return fail("the guest took exception %u at IP %#x, expected a debug exit",
+			    *((uint8_t *)v->run + v->run->io.data_offset),
+			    *(uint16_t *)(v->vm->mem + APIC_LAST + 2));
+	if (v->run->exit_reason != KVM_EXIT_DEBUG)
+		return fail("exit was %s, expected DEBUG", exit_desc(v));
+	CHECK_EQ("KVM_EXIT_DEBUG exception", v->run->debug.arch.exception, exception);
+	CHECK_EQ("KVM_EXIT_DEBUG pc", v->run->debug.arch.pc, pc);
+	return 0;
+}
+
+/*
+ * KVM_SET_GUEST_DEBUG with USE_SW_BP: INT3 exits to the VMM with the INT3's address.
+ * QEMU's TCG does not apply the #BP intercept to INT3 (kvm_amd's guest gets the #BP
+ * there too), so under TCG this can only SKIP.
+ */
+static int t_guest_debug_sw_breakpoint(void)
+{
+	struct script s;
+	struct vm vm;
+	struct vcpu v;
+
+	MUST(vm_create(&vm));
+	if (!check_cap(vm.fd, KVM_CAP_SET_GUEST_DEBUG))
+		return skip("no KVM_CAP_SET_GUEST_DEBUG");
+	load_blob(&vm, CODE_GPA, BLOB_g_apic);
+	MUST(vcpu_setup(&vm, &v, 0));
+	s = (struct script){ .vm = &vm };
+	emit(&s, APIC_OP_INT3, 0, 0);
+	emit(&s, APIC_OP_END, 0, 0);
+	MUST(guest_debug(&v, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP, 0, 0));
+	TRY(ioctl(v.fd, KVM_RUN, 0));
+	if (v.run->exit_reason == KVM_EXIT_IO && v.run->io.port == PORT_APIC_EXC &&
+	    *((uint8_t *)v.run + v.run->io.data_offset) == 3)
+		return skip("the guest took the #BP: this CPU does not intercept INT3 (QEMU TCG; kvm_amd alike)");
+	CHECK(v.run->exit_reason == KVM_EXIT_DEBUG, "exit was %s, expected DEBUG", exit_desc(&v));
+	CHECK_EQ("KVM_EXIT_DEBUG exception", v.run->debug.arch.exception, 3);
+	CHECK_EQ("KVM_EXIT_DEBUG pc", v.run->debug.arch.pc, SYM_apic_int3);
+	return T_PASS;
+}
+
+/*
+ * USE_HW_BP: an instruction breakpoint in DR0 exits to the VMM, not to the guest. QEMU's
+ * TCG does not arm breakpoints from the DR7 that VMRUN loads (kvm_amd's fail to fire
+ * there too), so under TCG this can only SKIP.
+ */
+static int t_guest_debug_hw_breakpoint(void)
+{
+	struct script s;
+	struct vm vm;
+	struct vcpu v;
+
+	MUST(vm_create(&vm));
+	if (!check_cap(vm.fd, KVM_CAP_SET_GUEST_DEBUG))
+		return skip("no KVM_CAP_SET_GUEST_DEBUG");
+	load_blob(&vm, CODE_GPA, BLOB_g_apic);
+	MUST(vcpu_setup(&vm, &v, 0));
+	s = (struct script){ .vm = &vm };
+	emit(&s, APIC_OP_CPUID, 0, 0);
+	emit(&s, APIC_OP_END, 0, 0);
+	/* DR0 on the CPUID, execute, local enable. */
+	MUST(guest_debug(&v, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP, SYM_apic_cpuid, 0x1));
+	TRY(ioctl(v.fd, KVM_RUN, 0));
+	if (v.run->exit_reason == KVM_EXIT_IO && v.run->io.port == PORT_APIC_DONE)
+		return skip("the breakpoint did not fire: this CPU does not arm the DR7 VMRUN loads (QEMU TCG; kvm_amd alike)");
+	CHECK(v.run->exit_reason == KVM_EXIT_DEBUG, "exit was %s, expected DEBUG", exit_desc(&v));
+	CHECK_EQ("KVM_EXIT_DEBUG exception", v.run->debug.arch.exception, 1);
+	CHECK_EQ("KVM_EXIT_DEBUG pc", v.run->debug.arch.pc, SYM_apic_cpuid);
+	CHECK(v.run->debug.arch.dr6 & 1, "DR6 %#llx does not name breakpoint 0",
+	      (unsigned long long)v.run->debug.arch.dr6);
+	MUST(guest_debug(&v, 0, 0, 0));
+	MUST(run_script(&v));
+	CHECK_EQ("guest exceptions taken", *mem32(&vm, APIC_TOTAL), 0);
+	return T_PASS;
+}
+
+/* Single-stepping reports every instruction, including one done outside the guest (CPUID). */
+static int t_guest_debug_singlestep(void)
+{
+	struct script s;
+	struct vm vm;
+	struct vcpu v;
+	uint64_t last = 0;
+	int i;
+
+	MUST(vm_create(&vm));
+	if (!check_cap(vm.fd, KVM_CAP_SET_GUEST_DEBUG))
+		return skip("no KVM_CAP_SET_GUEST_DEBUG");
+	load_blob(&vm, CODE_GPA, BLOB_g_apic);
+	MUST(vcpu_setup(&vm, &v, 0));
+	s = (struct script){ .vm = &vm };
+	emit(&s, APIC_OP_READY, 0, 0);
+	emit(&s, APIC_OP_CPUID, 0, 0);
+	emit(&s, APIC_OP_END, 0, 0);
+	MUST(run_ready(&v));
+	MUST(guest_debug(&v, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP, 0, 0));
+	for (i = 0; i < 100 && last != SYM_apic_cpuid; i++) {
+		MUST(run_expect(&v, KVM_EXIT_DEBUG));
+		CHECK_EQ("single-step exception", v.run->debug.arch.exception, 1);
+		CHECK(v.run->debug.arch.dr6 & 0x4000, "DR6 %#llx lacks BS",
+		      (unsigned long long)v.run->debug.arch.dr6);
+		last = v.run->debug.arch.pc;
+	}
+	CHECK(last == SYM_apic_cpuid, "no step stopped at the CPUID in %d steps", i);
+	MUST(expect_debug(&v, 1, SYM_apic_cpuid + 2));
+	MUST(guest_debug(&v, 0, 0, 0));
+	MUST(run_script(&v));
+	return T_PASS;
+}
+
 const struct test irqchip_tests[] = {
+	{ "guest_debug_sw_breakpoint", t_guest_debug_sw_breakpoint },
+	{ "guest_debug_hw_breakpoint", t_guest_debug_hw_breakpoint },
+	{ "guest_debug_singlestep", t_guest_debug_singlestep },
 	{ "irqchip_ioctls", t_irqchip_ioctls },
 	{ "lapic_timer_oneshot", t_lapic_timer_oneshot },
 	{ "lapic_timer_periodic", t_lapic_timer_periodic },
