@@ -112,15 +112,25 @@ static void irqfd_inject(struct work_struct *w)
 		okvm_irq_set(e->vm, e->gsi, 0);
 }
 
-/* Caller holds ev->mutex or tears the VM down: the list is stable. */
+/*
+ * Another resampling irqfd still holds @gsi. Callers hold ev->mutex, so that of two
+ * resamplers going at once the second sees the first gone; EPOLLHUP may still unlink
+ * entries meanwhile, hence RCU.
+ */
 static bool irqfd_resampler_left(struct okvm_eventfds *ev, u32 gsi)
 {
 	struct okvm_irqfd_ent *e;
+	bool left = false;
 
-	list_for_each_entry(e, &ev->irqfds, link)
-		if (e->resample && e->gsi == gsi)
-			return true;
-	return false;
+	rcu_read_lock();
+	list_for_each_entry_rcu(e, &ev->irqfds, link) {
+		if (e->resample && e->gsi == gsi) {
+			left = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return left;
 }
 
 /* @e is off the list: no new wakeup after this, nothing pending, its line let go. */
