@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -684,6 +685,124 @@ static int t_irqfd_resample(void)
 	return T_PASS;
 }
 
+/*
+ * Lifetimes: irqfds deassigned, reassigned, their eventfds closed (EPOLLHUP) and whole
+ * VMs closed with irqfds attached, while another thread signals all of them. Nothing to
+ * see from userspace but errors; the vm tier fails on any kernel warning or memory
+ * report, and the debug kernel run adds KASAN and lockdep.
+ */
+#define STORM_FDS	16
+#define STORM_GSIS	4
+
+struct storm {
+	pthread_mutex_t lock;	/* held by the writer per write, by main to swap an fd */
+	int fds[2 * STORM_FDS];	/* the first VM's, then the second's */
+	int stop;
+	unsigned long writes;
+};
+
+static void *storm_writer(void *arg)
+{
+	struct storm *st = arg;
+	uint64_t one = 1;
+	int i;
+
+	while (!__atomic_load_n(&st->stop, __ATOMIC_SEQ_CST)) {
+		for (i = 0; i < 2 * STORM_FDS; i++) {
+			pthread_mutex_lock(&st->lock);
+			if (st->fds[i] >= 0 && write(st->fds[i], &one, 8) == 8)
+				st->writes++;
+			pthread_mutex_unlock(&st->lock);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A VM with an irqchip, MSI routes for GSIs MSI_GSI.., and the fds attached. (Each VM
+ * has its own: newer KVMs bind an eventfd to one irqfd of any VM, EBUSY otherwise.)
+ */
+static int storm_vm(struct vm *vm, const int *fds)
+{
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[STORM_GSIS];
+	} t;
+	int i;
+
+	MUST(vm_create_empty(vm));
+	TRY(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	memset(&t, 0, sizeof(t));
+	t.hdr.nr = STORM_GSIS;
+	for (i = 0; i < STORM_GSIS; i++) {
+		t.e[i].gsi = MSI_GSI + i;
+		t.e[i].type = KVM_IRQ_ROUTING_MSI;
+		t.e[i].u.msi.address_lo = APIC_GPA;
+		t.e[i].u.msi.data = IRQ_VECTOR + i;
+	}
+	TRY(ioctl(vm->fd, KVM_SET_GSI_ROUTING, &t));
+	for (i = 0; i < STORM_FDS; i++)
+		if (irqfd(vm, fds[i], MSI_GSI + i % STORM_GSIS, 0, 0) < 0)
+			return fail("KVM_IRQFD %d: %s", i, strerror(errno));
+	return 0;
+}
+
+static int t_irqfd_lifetime(void)
+{
+	struct storm st = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct vm vm, other;
+	struct vcpu v;
+	pthread_t th;
+	int i, round, r = 0;
+
+	if (check_cap(kvm_sys, KVM_CAP_IRQCHIP) <= 0)
+		return skip("no in-kernel irqchip (KVM_CAP_IRQCHIP) on %s", kvm_device);
+	for (i = 0; i < 2 * STORM_FDS; i++) {
+		st.fds[i] = new_efd();
+		CHECK(st.fds[i] >= 0, "eventfd: %s", strerror(errno));
+	}
+	MUST(storm_vm(&vm, st.fds));
+	MUST(vcpu_create(&vm, &v, 0));
+	CHECK(pthread_create(&th, NULL, storm_writer, &st) == 0, "pthread_create failed");
+	for (round = 0; round < 40 && !r; round++) {
+		for (i = 0; i < STORM_FDS && !r; i++) {
+			int gsi = MSI_GSI + i % STORM_GSIS;
+
+			if ((i + round) % 2) {
+				if (irqfd(&vm, st.fds[i], gsi, KVM_IRQFD_FLAG_DEASSIGN, 0) < 0 ||
+				    irqfd(&vm, st.fds[i], gsi, 0, 0) < 0)
+					r = fail("round %d fd %d: KVM_IRQFD: %s", round, i,
+						 strerror(errno));
+				continue;
+			}
+			/* Close the eventfd under the irqfd (EPOLLHUP), then a new one. */
+			pthread_mutex_lock(&st.lock);
+			close(st.fds[i]);
+			st.fds[i] = new_efd();
+			pthread_mutex_unlock(&st.lock);
+			if (st.fds[i] < 0 || irqfd(&vm, st.fds[i], gsi, 0, 0) < 0)
+				r = fail("round %d fd %d: new irqfd: %s", round, i, strerror(errno));
+		}
+		/* A second VM on the same eventfds, closed while they fire. */
+		if (!r && round % 8 == 0) {
+			r = storm_vm(&other, st.fds + STORM_FDS);
+			if (!r)
+				close(other.fd);
+		}
+	}
+	/* The VM goes with everything attached and the writer still going. */
+	munmap(v.run, v.run_size);
+	close(v.fd);
+	close(vm.fd);
+	usleep(20000);
+	__atomic_store_n(&st.stop, 1, __ATOMIC_SEQ_CST);
+	pthread_join(th, NULL);
+	if (r)
+		return r;
+	CHECK(st.writes > 0, "the writer thread wrote nothing");
+	return T_PASS;
+}
+
 /* ---- binary statistics ---- */
 
 struct stats {
@@ -853,6 +972,7 @@ const struct test eventfd_tests[] = {
 	{ "irqfd_msi", t_irqfd_msi },
 	{ "irqfd_errors", t_irqfd_errors },
 	{ "irqfd_resample", t_irqfd_resample },
+	{ "irqfd_lifetime", t_irqfd_lifetime },
 	{ "stats_fd", t_stats_fd },
 	{ NULL, NULL },
 };
