@@ -271,7 +271,8 @@ static void okvm_events_inject(struct okvm_vcpu *v)
 	v->ev_inflight = ev.type;
 	okvm_hv->inject_event(v, &ev);
 windows:
-	irq_window = v->run->request_interrupt_window || (v->apic && okvm_lapic_pending(v) >= 0);
+	irq_window = (v->run->request_interrupt_window && v->vm->irqchip_mode != OKVM_IRQCHIP_KERNEL) ||
+		     (v->apic && okvm_lapic_pending(v) >= 0);
 	okvm_hv->set_windows(v, irq_window, v->nmi_pending);
 }
 
@@ -328,8 +329,6 @@ static void okvm_events_exit(struct okvm_vcpu *v, const struct okvm_exit *x)
  */
 static bool okvm_ready_for_interrupt(struct okvm_vcpu *v)
 {
-	if (v->vm->irqchip_mode == OKVM_IRQCHIP_KERNEL)
-		return false;
 	/* Split irqchip: the VMM's PIC waits while the in-kernel APIC has an interrupt. */
 	if (v->apic && okvm_lapic_pending(v) >= 0)
 		return false;
@@ -1000,7 +999,9 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 				continue;
 			}
 		}
-		if (run->request_interrupt_window && okvm_ready_for_interrupt(v)) {
+		/* With the PIC in the kernel the VMM has nothing to inject (as KVM). */
+		if (run->request_interrupt_window && v->vm->irqchip_mode != OKVM_IRQCHIP_KERNEL &&
+		    okvm_ready_for_interrupt(v)) {
 			run->exit_reason = OKVM_EXIT_IRQ_WINDOW_OPEN;
 			r = 0;
 			break;
@@ -1030,7 +1031,8 @@ out:
 	run->if_flag = !!(v->rflags & X86_EFLAGS_IF);
 	run->apic_base = v->apic_base;
 	run->cr8 = v->apic ? okvm_lapic_get_cr8(v) : okvm_hv->get_cr(v, 8);
-	run->ready_for_interrupt_injection = okvm_ready_for_interrupt(v);
+	run->ready_for_interrupt_injection = v->vm->irqchip_mode == OKVM_IRQCHIP_KERNEL ||
+					     okvm_ready_for_interrupt(v);
 	if (v->sigmask_set)
 		sigprocmask(SIG_SETMASK, &saved, NULL);
 	return r;
