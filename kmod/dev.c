@@ -46,6 +46,7 @@ long okvm_check_extension(struct okvm_vm *vm, long ext)
 	case OKVM_CAP_ENABLE_CAP_VM:
 	case OKVM_CAP_USER_MEMORY2:
 	case OKVM_CAP_BINARY_STATS_FD:
+	case OKVM_CAP_SET_BOOT_CPU_ID:
 		return 1;
 	/* Single-step and breakpoints for a debugger, also on emulated instructions. */
 	case OKVM_CAP_SET_GUEST_DEBUG:

@@ -79,6 +79,7 @@ struct okvm_vm {
 	/* In-kernel interrupt controllers (x86/irqchip.h); NULL/NONE until created. */
 	int irqchip_mode;		/* OKVM_IRQCHIP_* */
 	u32 split_pins;			/* KVM_CAP_SPLIT_IRQCHIP: IOAPIC pins userspace keeps */
+	u32 bsp_id;			/* KVM_SET_BOOT_CPU_ID: the vcpu that starts running */
 	struct okvm_pic *pic;
 	struct okvm_ioapic *ioapic;
 	struct okvm_pit *pit;

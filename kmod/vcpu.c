@@ -1824,7 +1824,7 @@ int okvm_vcpu_create(struct okvm_vm *vm, u32 id)
 	v->rflags = X86_EFLAGS_FIXED;
 	v->rip = 0xfff0;
 	v->regs[OKVM_RDX] = 0x600;
-	v->apic_base = 0xfee00000ULL | BIT(11) | (id == 0 ? BIT(8) : 0);
+	v->apic_base = 0xfee00000ULL | BIT(11) | (id == vm->bsp_id ? BIT(8) : 0);
 	v->mp_state = OKVM_MP_STATE_RUNNABLE;
 	v->dr6 = 0xffff0ff0;
 	v->dr7 = 0x400;

@@ -365,6 +365,20 @@ static long okvm_vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	}
 	case OKVM_CHECK_EXTENSION:
 		return okvm_check_extension(vm, arg);
+	case OKVM_SET_BOOT_CPU_ID: {
+		long r = 0;
+
+		/* As KVM: before any vcpu exists. */
+		if (arg >= OKVM_MAX_VCPU_ID)
+			return -EINVAL;
+		mutex_lock(&vm->lock);
+		if (vm->nr_vcpus)
+			r = -EBUSY;
+		else
+			vm->bsp_id = arg;
+		mutex_unlock(&vm->lock);
+		return r;
+	}
 	case OKVM_SET_USER_MEMORY_REGION2: {
 		struct okvm_userspace_memory_region2 m2;
 		struct okvm_userspace_memory_region m;
