@@ -40,6 +40,7 @@ long okvm_check_extension(struct okvm_vm *vm, long ext)
 	case OKVM_CAP_IRQFD_RESAMPLE:
 	case OKVM_CAP_IOEVENTFD:
 	case OKVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case OKVM_CAP_IOEVENTFD_NO_LENGTH:
 	case OKVM_CAP_SIGNAL_MSI:
 	case OKVM_CAP_COALESCED_PIO:
 	case OKVM_CAP_TSC_DEADLINE_TIMER:
