@@ -1,18 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Runs inside the vm tier's guest (busybox sh), started by tests/qemu/run. For each device
-# and machine type it boots the inner Linux with QEMU 7.2 from the root tree in /tests/root
-# (chroot), in a private mount namespace whose /dev/kvm is the device under test bind-mounted
-# (QEMU 7.2 opens /dev/kvm by path), and prints one result line per boot.
+# and run it boots the inner Linux with QEMU from the root tree in /tests/root (chroot), in
+# a private mount namespace whose /dev holds the device under test bind-mounted, and prints
+# one result line per boot.
 #
-#   sh guest.sh TIER TIMEOUT SILENCE SMP MEM 'DEVICES' 'MACHINES' ['KERNEL ARGS' ['QEMU ARGS']]
+#   sh guest.sh TIER TIMEOUT SILENCE MEM 'DEVICES' 'RUNS' QEMU ['KERNEL ARGS' ['QEMU ARGS']]
 #
 # A boot ends after TIMEOUT seconds, or after SILENCE seconds without inner console output.
 #
-# DEVICES: kvm (the in-tree kvm_amd, /dev/kvm) and/or okvm (/dev/okvm); MACHINES: pc, q35.
-# Besides the result lines it prints, per boot, "qemu-time NAME SECONDS" (QEMU start to
-# exit, guest clock; "-" when it failed) and the inner console as "NAME| " lines.
-tier=$1 limit=$2 silence=$3 smp=$4 mem=$5 devices=$6 machines=$7 extra=${8:-} qargs=${9:-}
+# DEVICES: kvm (the in-tree kvm_amd, /dev/kvm) and/or okvm (/dev/okvm). RUNS: MACHINE[:SMP
+# [:blk]] each (pc, q35; blk: a virtio-blk disk whose first line the inner init prints).
+# QEMU 7.2 hard-codes /dev/kvm: the device is bound there, with kernel-irqchip=off. QEMU 10:
+# the device keeps its name, -accel kvm,device=/dev/NAME, in-kernel irqchip (pc: on, q35:
+# split). Besides the result lines it prints, per boot, "qemu-time NAME SECONDS" (QEMU
+# start to exit, guest clock; "-" when it failed) and the inner console as "NAME| " lines.
+tier=$1 limit=$2 silence=$3 mem=$4 devices=$5 runs=$6 release=$7 extra=${8:-} qargs=${9:-}
 root=/tests/root
 marker='okvm-inner: userspace reached'
 
@@ -34,30 +37,48 @@ inner_show() {
 	tr -d '\r' | sed "s/\[\( *[0-9][0-9]*\.[0-9]*\]\)/ \1/g; s/^/$1/"
 }
 
-# inner_boot NAME DEVICE MACHINE: one QEMU run with its console in /tmp/NAME.log.
+# inner_boot NAME DEVICE MACHINE SMP BLK: one QEMU run with its console in /tmp/NAME.log.
 inner_boot() {
-	local name=$1 dev=$2 machine=$3 log=/tmp/$1.log end=/tmp/$1.end
-	local t0 t1 rc secs n up pid size last=-1 heard stop= why report
+	local name=$1 dev=$2 machine=$3 smp=$4 blk=$5 log=/tmp/$1.log end=/tmp/$1.end
+	local t0 t1 rc secs n up pid size last=-1 heard stop= why report accel node disk= cmdline
+	local want=
 	rm -f "$end"
+	if [ "$release" = 10 ]; then
+		node=${dev##*/}
+		case $machine in
+		q35) accel=kvm,device=/dev/$node,kernel-irqchip=split ;;
+		*) accel=kvm,device=/dev/$node,kernel-irqchip=on ;;
+		esac
+	else
+		node=kvm accel=kvm,kernel-irqchip=off
+	fi
+	cmdline="console=ttyS0 panic=-1 oops=panic $extra"
+	if [ -n "$blk" ]; then
+		# A disk with one line that names this boot; the inner init prints it.
+		want="okvm-disk $name $(cs)"
+		{ echo "$want"; head -c 1048576 /dev/zero; } >$root/inner/disk.img
+		disk="-drive file=/inner/disk.img,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0"
+		cmdline="$cmdline okvm.blk=1"
+	fi
 	t0=$(cs)
 	heard=$t0
-	# The chroot's /dev is a tmpfs with the few nodes QEMU opens; kvm is the device
-	# under test, bound over a plain file so that /dev/kvm need not exist outside.
+	# The chroot's /dev is a tmpfs with the few nodes QEMU opens and the device under
+	# test, bound over a plain file: as kvm (QEMU 7.2) or under its own name (QEMU 10).
 	(unshare -m sh -c '
-		r=$1 dev=$2; shift 2
+		r=$1 dev=$2 node=$3; shift 3
 		mount -t tmpfs -o mode=755 dev "$r/dev" || exit 125
 		for n in null zero full random urandom; do
 			: >"$r/dev/$n" && mount --bind "/dev/$n" "$r/dev/$n" || exit 125
 		done
-		: >"$r/dev/kvm" && mount --bind "$dev" "$r/dev/kvm" || exit 125
+		: >"$r/dev/$node" && mount --bind "$dev" "$r/dev/$node" || exit 125
 		mount -t proc proc "$r/proc" && mount --bind /sys "$r/sys" &&
 			mount -t tmpfs tmp "$r/tmp" || exit 125
-		exec "$@"' sh "$root" "$dev" \
+		exec "$@"' sh "$root" "$dev" "$node" \
 		timeout "$limit" chroot "$root" /usr/bin/qemu-system-x86_64 \
-		-accel kvm,kernel-irqchip=off -M "$machine" -smp "$smp" -m "$mem" \
+		-accel "$accel" -M "$machine" -smp "$smp" -m "$mem" \
 		-nodefaults -nographic -serial stdio -no-reboot \
-		-kernel /inner/vmlinuz -initrd /inner/initrd.gz $qargs \
-		-append "console=ttyS0 panic=-1 oops=panic $extra" </dev/null >"$log" 2>&1
+		-kernel /inner/vmlinuz -initrd /inner/initrd.gz $disk $qargs \
+		-append "$cmdline" </dev/null >"$log" 2>&1
 	echo "$? $(cs)" >"$end") &
 	pid=$!
 	# The watcher: an inner console silent for $silence seconds (a hung guest), or QEMU
@@ -94,6 +115,10 @@ inner_boot() {
 	# (it names the cause: WARNING, unchecked MSR access, ...).
 	report=$(awk '/Kernel panic|Oops|BUG:|general protection|WARNING: CPU:|unchecked MSR/ { print; exit }
 		/Call Trace/ { print prev; print; exit } { prev = $0 }' "$log" | inner_show "" | tr '\n' ' ')
+	if [ -n "$want" ] && [ -n "$up" ] && [ -z "$report" ] && [ -z "$stop" ] &&
+	   ! grep -q "okvm-inner: disk: $want\$" "$log"; then
+		report="the inner init did not read the virtio disk's line ($(grep -m1 'okvm-inner: disk' "$log" | tr -d '\r' | cut -c1-100))"
+	fi
 	if [ -n "$up" ] && [ -z "$report" ] && [ -z "$stop" ]; then
 		echo "PASS $tier/$name: ${secs} s (inner kernel uptime at userspace ${up} s)"
 		echo "qemu-time $name $secs"
@@ -117,20 +142,26 @@ inner_boot() {
 	echo "qemu-time $name -"
 }
 
-# Machine by machine, the two devices one after the other: the pair sees the same load.
-for m in $machines; do
+# Run by run, the two devices one after the other: the pair sees the same load.
+for spec in $runs; do
+	m=${spec%%:*} smp=1 blk=
+	case $spec in *:*) smp=${spec#*:}; smp=${smp%%:*} ;; esac
+	case $spec in *:blk) blk=1 ;; esac
+	suffix=$m
+	[ "$smp" != 1 ] && suffix=$suffix-smp$smp
+	[ -n "$blk" ] && suffix=$suffix-blk
 	for d in $devices; do
 		case $d in
 		kvm) dev=/dev/kvm ;;
 		okvm) dev=/dev/okvm ;;
-		*) echo "FAIL $tier/$d-$m: unknown device $d"; continue ;;
+		*) echo "FAIL $tier/$d-$suffix: unknown device $d"; continue ;;
 		esac
 		if [ ! -c $dev ]; then
-			echo "FAIL $tier/$d-$m: $dev does not exist in the guest"
-			echo "qemu-time $d-$m -"
+			echo "FAIL $tier/$d-$suffix: $dev does not exist in the guest"
+			echo "qemu-time $d-$suffix -"
 			continue
 		fi
-		inner_boot "$d-$m" "$dev" "$m"
+		inner_boot "$d-$suffix" "$dev" "$m" "$smp" "$blk"
 	done
 done
 exit 0
