@@ -5,15 +5,16 @@
  * into registered zones are queued in a ring page that userspace drains when it likes.
  *
  * Locking. ev->mutex serialises every assign and deassign (process context). The vcpu
- * run loop looks up ioeventfds and zones under RCU, never sleeping. The irqfd list is
- * RCU too (resamplers walk it from the EOI path); it changes under ev->lock, a spinlock
- * that the eventfd wakeup takes when the eventfd goes away (EPOLLHUP).
+ * run loop looks up ioeventfds and zones under RCU, never sleeping. The irqfd lists
+ * change under ev->lock, a spinlock that the eventfd wakeup takes when the eventfd goes
+ * away (EPOLLHUP); the resamplers' list is also read under RCU from the EOI path.
  *
  * An irqfd's life: assign puts it on the list and its wait entry on the eventfd's wait
  * queue. Whoever takes it off the list (deassign, EPOLLHUP, VM teardown) shuts it down:
  * eventfd_ctx_remove_wait_queue() (after it no wakeup can run for it, since wakeups run
- * under that queue's lock), then the pending injection is flushed, then an RCU grace
- * period, then it is freed. Wakeups are atomic, so injection runs from a work item.
+ * under that queue's lock), then the pending injection is flushed, then (resamplers
+ * only) an RCU grace period, then it is freed. Wakeups are atomic, so injection runs
+ * from a work item.
  */
 #include <linux/eventfd.h>
 #include <linux/file.h>
@@ -35,7 +36,8 @@
 enum { OKVM_BUS_MMIO, OKVM_BUS_PIO, OKVM_BUS_CCW, OKVM_NR_BUSES };
 
 struct okvm_irqfd_ent {
-	struct list_head link;		/* ev->irqfds (RCU) while active */
+	struct list_head link;		/* ev->irqfds while active */
+	struct list_head rlink;		/* ev->resamplers (RCU) while active, resamplers only */
 	struct list_head dead;		/* teardown's private list */
 	struct okvm_vm *vm;
 	struct okvm_eventfds *ev;
@@ -71,6 +73,7 @@ struct okvm_eventfds {
 	struct mutex mutex;
 	spinlock_t lock;
 	struct list_head irqfds;
+	struct list_head resamplers;
 	struct list_head ioevents;
 	struct list_head zones;
 	int nr_dev[OKVM_NR_BUSES];
@@ -94,6 +97,7 @@ int okvm_irqfd_init(struct okvm_vm *vm)
 	spin_lock_init(&ev->lock);
 	spin_lock_init(&ev->ring_lock);
 	INIT_LIST_HEAD(&ev->irqfds);
+	INIT_LIST_HEAD(&ev->resamplers);
 	INIT_LIST_HEAD(&ev->ioevents);
 	INIT_LIST_HEAD(&ev->zones);
 	vm->evfd = ev;
@@ -123,8 +127,8 @@ static bool irqfd_resampler_left(struct okvm_eventfds *ev, u32 gsi)
 	bool left = false;
 
 	rcu_read_lock();
-	list_for_each_entry_rcu(e, &ev->irqfds, link) {
-		if (e->resample && e->gsi == gsi) {
+	list_for_each_entry_rcu(e, &ev->resamplers, rlink) {
+		if (e->gsi == gsi) {
 			left = true;
 			break;
 		}
@@ -133,7 +137,16 @@ static bool irqfd_resampler_left(struct okvm_eventfds *ev, u32 gsi)
 	return left;
 }
 
-/* @e is off the list: no new wakeup after this, nothing pending, its line let go. */
+/* Take @e off the lists; ev->lock held. */
+static void irqfd_unlink(struct okvm_irqfd_ent *e)
+{
+	e->active = false;
+	list_del(&e->link);
+	if (e->resample)
+		list_del_rcu(&e->rlink);
+}
+
+/* @e is off the lists: no new wakeup after this, nothing pending, its line let go. */
 static void irqfd_detach(struct okvm_irqfd_ent *e, bool lower)
 {
 	u64 cnt;
@@ -144,7 +157,7 @@ static void irqfd_detach(struct okvm_irqfd_ent *e, bool lower)
 		okvm_irq_set(e->vm, e->gsi, 0);
 }
 
-/* After an RCU grace period: resamplers may still have been looking at @e. */
+/* Resamplers only after an RCU grace period: okvm_irqfd_resample() may be looking. */
 static void irqfd_free(struct okvm_irqfd_ent *e)
 {
 	eventfd_ctx_put(e->ctx);
@@ -165,7 +178,8 @@ static void irqfd_shutdown(struct work_struct *w)
 		mutex_unlock(&ev->mutex);
 	}
 	irqfd_detach(e, lower);
-	synchronize_rcu();
+	if (e->resample)
+		synchronize_rcu();
 	irqfd_free(e);
 }
 
@@ -188,8 +202,7 @@ static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync, v
 		/* The eventfd's last file went away; our reference keeps its queue alive. */
 		spin_lock_irqsave(&ev->lock, flags);
 		if (e->active) {
-			e->active = false;
-			list_del_rcu(&e->link);
+			irqfd_unlink(e);
 			queue_work(ev->wq, &e->shutdown);
 		}
 		spin_unlock_irqrestore(&ev->lock, flags);
@@ -265,7 +278,9 @@ static int irqfd_assign(struct okvm_vm *vm, struct okvm_eventfds *ev, const stru
 			busy = true;
 	if (!busy) {
 		e->active = true;
-		list_add_tail_rcu(&e->link, &ev->irqfds);
+		list_add_tail(&e->link, &ev->irqfds);
+		if (e->resample)
+			list_add_tail_rcu(&e->rlink, &ev->resamplers);
 	}
 	spin_unlock_irq(&ev->lock);
 	if (busy) {
@@ -305,8 +320,7 @@ static int irqfd_deassign(struct okvm_vm *vm, struct okvm_eventfds *ev, const st
 	spin_lock_irq(&ev->lock);
 	list_for_each_entry(e, &ev->irqfds, link) {
 		if (e->ctx == ctx && e->gsi == a->gsi) {
-			e->active = false;
-			list_del_rcu(&e->link);
+			irqfd_unlink(e);
 			found = e;
 			break;
 		}
@@ -317,7 +331,8 @@ static int irqfd_deassign(struct okvm_vm *vm, struct okvm_eventfds *ev, const st
 	mutex_unlock(&ev->mutex);
 	eventfd_ctx_put(ctx);
 	if (found) {
-		synchronize_rcu();
+		if (found->resample)
+			synchronize_rcu();
 		irqfd_free(found);
 	}
 	/* Shutdowns started by EPOLLHUP end too: no injection from them after we return. */
@@ -353,8 +368,8 @@ void okvm_irqfd_resample(struct okvm_vm *vm, u32 gsi)
 	if (!ev)
 		return;
 	rcu_read_lock();
-	list_for_each_entry_rcu(e, &ev->irqfds, link) {
-		if (!e->resample || e->gsi != gsi)
+	list_for_each_entry_rcu(e, &ev->resamplers, rlink) {
+		if (e->gsi != gsi)
 			continue;
 		if (!lowered) {
 			okvm_irq_set(vm, gsi, 0);
@@ -470,8 +485,8 @@ static int ioeventfd_deassign(struct okvm_eventfds *ev, const struct okvm_ioeven
 	eventfd_ctx_put(ctx);
 	if (!found)
 		return -ENOENT;
-	/* A vcpu's lookup may still be looking at it. */
-	synchronize_rcu();
+	/* A vcpu's lookup may still be looking at it (expedited, as VMMs toggle these). */
+	synchronize_rcu_expedited();
 	eventfd_ctx_put(found->ctx);
 	kfree(found);
 	return 0;
@@ -634,8 +649,7 @@ void okvm_irqfd_release(struct okvm_vm *vm)
 		return;
 	spin_lock_irq(&ev->lock);
 	list_for_each_entry_safe(e, te, &ev->irqfds, link) {
-		e->active = false;
-		list_del_rcu(&e->link);
+		irqfd_unlink(e);
 		list_add_tail(&e->dead, &dead);
 	}
 	spin_unlock_irq(&ev->lock);
