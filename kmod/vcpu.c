@@ -785,6 +785,12 @@ static bool okvm_cr0_valid(u64 cr0)
 	return true;
 }
 
+/* In long mode CR3 bits 63:MAXPHYADDR are reserved: VMRUN fails on them, KVM refuses them. */
+static bool okvm_cr3_valid(u64 efer, u64 cr3)
+{
+	return !(efer & EFER_LMA) || !(cr3 >> boot_cpu_data.x86_phys_bits);
+}
+
 /* Checks the VMRUN consistency rules that a userspace-set state could break. */
 static bool okvm_state_entry_ok(struct okvm_vcpu *v)
 {
@@ -799,6 +805,8 @@ static bool okvm_state_entry_ok(struct okvm_vcpu *v)
 		if (!(cr4 & X86_CR4_PAE) || !(cr0 & X86_CR0_PE) || (cs.l && cs.db))
 			return false;
 	}
+	if (!okvm_cr3_valid(efer, okvm_hv->get_cr(v, 3)))
+		return false;
 	return true;
 }
 
@@ -1091,7 +1099,7 @@ static int okvm_set_sregs(struct okvm_vcpu *v, struct okvm_sregs *s)
 
 	/* KVM's rules: long mode needs PAE and LMA; LMA and CS.L need long mode. */
 	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
-		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA) || !okvm_cr3_valid(s->efer, s->cr3))
 			return -EINVAL;
 	} else if ((s->efer & EFER_LMA) || s->cs.l) {
 		return -EINVAL;
