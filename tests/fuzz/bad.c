@@ -96,6 +96,10 @@ static long sregs_bad(struct ctx *c, int what)
 	case 3: s.cr0 |= 1ULL << 40; break;		/* CR0 bits 63:32 */
 	case 4: s.cr0 = 0x80000011; s.cr4 = 0x20; s.efer = 0x100; s.cs.l = 1; s.cs.db = 1; break;	/* LME without LMA, L+D */
 	case 5: s.interrupt_bitmap[0] = 3; break;	/* two pending interrupts */
+	case 6:						/* long mode, CR3 bit 62 (MBZ) */
+		s.cr0 = 0x80000011; s.cr4 = 0x20; s.efer = 0x500; s.cr3 = (1ULL << 62) | 0x1000;
+		s.cs.l = 1; s.cs.db = 0;
+		break;
 	}
 	return ioctl(c->vcpu, OKVM_SET_SREGS, &s);
 }
@@ -264,6 +268,7 @@ CASE(vcpu_sregs_efer_reserved, sregs_bad(c, 2))
 CASE(vcpu_sregs_cr0_high, sregs_bad(c, 3))
 CASE(vcpu_sregs_lme_without_lma, sregs_bad(c, 4))
 CASE(vcpu_sregs_two_pending_irqs, sregs_bad(c, 5))
+CASE(vcpu_sregs_cr3_reserved_long_mode, sregs_bad(c, 6))
 CASE(vcpu_msrs_null, ioctl(c->vcpu, OKVM_GET_MSRS, NULL))
 CASE(vcpu_msrs_nmsrs_huge, msrs(c, OKVM_GET_MSRS, 0x7fffffff, 0x10))
 CASE(vcpu_msrs_nmsrs_over_io_max, msrs(c, OKVM_SET_MSRS, 256, 0x10))
@@ -324,6 +329,7 @@ static const struct bcase cases[] = {
 	C(vcpu_set_regs_unmapped), C(vcpu_sregs_null), C(vcpu_set_sregs_kernel),
 	C(vcpu_sregs_pg_without_pe), C(vcpu_sregs_cr4_reserved), C(vcpu_sregs_efer_reserved),
 	C(vcpu_sregs_cr0_high), C(vcpu_sregs_lme_without_lma), C(vcpu_sregs_two_pending_irqs),
+	C(vcpu_sregs_cr3_reserved_long_mode),
 	C(vcpu_msrs_null), C(vcpu_msrs_nmsrs_huge), C(vcpu_msrs_nmsrs_over_io_max),
 	C(vcpu_get_msrs_unknown), C(vcpu_set_msrs_unknown), C(vcpu_set_msrs_efer_reserved),
 	C(vcpu_set_cpuid_null), C(vcpu_set_cpuid_nent_huge), C(vcpu_set_cpuid_nent_257),
