@@ -80,6 +80,7 @@ struct okvm_vm {
 	int irqchip_mode;		/* OKVM_IRQCHIP_* */
 	u32 split_pins;			/* KVM_CAP_SPLIT_IRQCHIP: IOAPIC pins userspace keeps */
 	u32 bsp_id;			/* KVM_SET_BOOT_CPU_ID: the vcpu that starts running */
+	u32 max_vcpu_id;		/* KVM_CAP_MAX_VCPU_ID set by the VMM, 0: the default */
 	struct okvm_pic *pic;
 	struct okvm_ioapic *ioapic;
 	struct okvm_pit *pit;
@@ -153,6 +154,7 @@ struct okvm_pending {
 	/* I/O */
 	bool in, string, rep;
 	u8 size, asize;
+	u16 count;		/* elements in this exit (REP INS: several) */
 	int seg;
 	/* MMIO read */
 	int reg;		/* destination GPR, -1 for none */
@@ -188,12 +190,14 @@ struct okvm_vcpu {
 	u64 xcr0;
 	u64 apic_base;
 	u64 tsc_aux, spec_ctrl, debugctl, misc_enable;
+	u64 tsc_adjust;			/* IA32_TSC_ADJUST: follows the guest's TSC writes */
 	u64 mtrr[32];			/* MTRR_DEF_TYPE, fixed and variable ranges */
 	u64 dr[4], dr6, dr7;
 	u64 mcg_cap, mcg_status, mcg_ctl;
 	u64 ucode_rev;			/* IA32_BIOS_SIGN_ID as the guest reads it */
 	u64 mce_banks[OKVM_MCE_BANKS * 4];	/* CTL, STATUS, ADDR, MISC per bank */
 	u32 mp_state;
+	bool has_run;			/* entered the guest once: CPUID is fixed from now on */
 	struct okvm_pending pend;
 	struct okvm_emul *emul;		/* the instruction in emulation (MMIO) */
 

@@ -437,14 +437,26 @@ static int okvm_handle_io(struct okvm_vcpu *v, struct okvm_exit *x)
 		memcpy(v->pio_data, &v->regs[OKVM_RAX], p->size);
 	}
 	p->kind = OKVM_EXIT_IO;
+	p->count = 1;
 	/* A device in the kernel (PIC, PIT, an ioeventfd) completes it without an exit. */
 	if (okvm_pio_kernel(v, x->io.port, v->pio_data, p->size, p->in))
 		return okvm_complete_pending(v) ? 0 : 1;
+	/*
+	 * REP INS reads ahead for userspace as KVM does: up to the end of RDI's page (in
+	 * bytes, in the direction of DF), at most 1 KiB of data and rCX elements.
+	 */
+	if (p->string && p->in && p->rep) {
+		u64 di = okvm_reg_masked(v->regs[OKVM_RDI], p->asize);
+		u64 n = (v->rflags & X86_EFLAGS_DF) ? offset_in_page(di) : PAGE_SIZE - offset_in_page(di);
+
+		n = min3(n, (u64)1024 / p->size, okvm_reg_masked(v->regs[OKVM_RCX], p->asize));
+		p->count = max_t(u64, n, 1);
+	}
 	run->exit_reason = OKVM_EXIT_IO;
 	run->io.direction = p->in ? OKVM_EXIT_IO_IN : OKVM_EXIT_IO_OUT;
 	run->io.size = p->size;
 	run->io.port = x->io.port;
-	run->io.count = 1;
+	run->io.count = p->count;
 	run->io.data_offset = OKVM_PIO_PAGE_OFFSET * PAGE_SIZE;
 	return 0;
 }
@@ -477,26 +489,34 @@ static int okvm_complete_pending(struct okvm_vcpu *v)
 	}
 	{
 		s64 step = (v->rflags & X86_EFLAGS_DF) ? -(s64)p->size : p->size;
+		unsigned int i;
 
-		if (p->in) {
-			u64 off = okvm_reg_masked(v->regs[OKVM_RDI], p->asize);
-			int r = okvm_guest_access(v, OKVM_ES, off, v->pio_data, p->size, true);
+		/* Element by element: a fault stops it with the registers at that element. */
+		for (i = 0; i < p->count; i++) {
+			if (p->in) {
+				u64 off = okvm_reg_masked(v->regs[OKVM_RDI], p->asize);
+				int r = okvm_guest_access(v, OKVM_ES, off, (u8 *)v->pio_data + i * p->size,
+							  p->size, true);
 
-			if (r > 0)
-				return 0;	/* the guest takes the fault */
-			if (r) {
-				okvm_internal_error(v, OKVM_INTERNAL_ERROR_EMULATION, off, 0);
-				return -EAGAIN;
+				if (r > 0)
+					return 0;	/* the guest takes the fault */
+				if (r) {
+					okvm_internal_error(v, OKVM_INTERNAL_ERROR_EMULATION, off, 0);
+					return -EAGAIN;
+				}
+				okvm_reg_add(&v->regs[OKVM_RDI], step, p->asize);
+			} else {
+				okvm_reg_add(&v->regs[OKVM_RSI], step, p->asize);
 			}
-			okvm_reg_add(&v->regs[OKVM_RDI], step, p->asize);
-		} else {
-			okvm_reg_add(&v->regs[OKVM_RSI], step, p->asize);
+			if (p->rep) {
+				okvm_reg_add(&v->regs[OKVM_RCX], -1, p->asize);
+				/* Userspace may have shrunk rCX meanwhile: never go past 0. */
+				if (!okvm_reg_masked(v->regs[OKVM_RCX], p->asize))
+					break;
+			}
 		}
-		if (p->rep) {
-			okvm_reg_add(&v->regs[OKVM_RCX], -1, p->asize);
-			if (okvm_reg_masked(v->regs[OKVM_RCX], p->asize))
-				return 0;
-		}
+		if (p->rep && okvm_reg_masked(v->regs[OKVM_RCX], p->asize))
+			return 0;
 		okvm_vcpu_skip(v, p->next_rip);
 	}
 	return 0;
@@ -570,18 +590,13 @@ static u64 okvm_cr4_bits(void)
 		cr4_ok |= X86_CR4_UMIP;
 	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
 		cr4_ok |= X86_CR4_FSGSBASE;
-	if (boot_cpu_has(X86_FEATURE_PCID))
-		cr4_ok |= X86_CR4_PCIDE;
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
 		cr4_ok |= X86_CR4_OSXSAVE;
 	if (boot_cpu_has(X86_FEATURE_SMEP))
 		cr4_ok |= X86_CR4_SMEP;
 	if (boot_cpu_has(X86_FEATURE_SMAP))
 		cr4_ok |= X86_CR4_SMAP;
-	if (boot_cpu_has(X86_FEATURE_PKU))
-		cr4_ok |= X86_CR4_PKE;
-	if (boot_cpu_has(X86_FEATURE_LA57))
-		cr4_ok |= X86_CR4_LA57;
+	/* PCIDE, PKE and LA57 stay out: KVM_GET_SUPPORTED_CPUID offers no PCID, PKU or LA57. */
 	return cr4_ok;
 }
 
@@ -949,8 +964,8 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 		r = 0;
 		goto out;
 	}
+	/* As KVM: exit_reason is left as it was (a completed I/O exit still reads as one). */
 	if (READ_ONCE(run->immediate_exit)) {
-		run->exit_reason = OKVM_EXIT_INTR;
 		r = -EINTR;
 		goto out;
 	}
@@ -1015,6 +1030,7 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 			break;
 		}
 		cond_resched();
+		v->has_run = true;
 		if (v->apic)
 			okvm_hv->set_cr(v, 8, okvm_lapic_get_cr8(v));
 		okvm_events_inject(v);
@@ -1169,6 +1185,15 @@ static long okvm_set_cpuid2(struct okvm_vcpu *v, struct okvm_cpuid2 __user *uc)
 		if (IS_ERR(e))
 			return PTR_ERR(e);
 	}
+	/*
+	 * As KVM: once the vcpu has run, its CPUID may only be set again unchanged (the
+	 * guest has seen it; MAXPHYADDR and features are baked into its state).
+	 */
+	if (v->has_run && (c.nent != v->ncpuid ||
+			   (c.nent && memcmp(e, v->cpuid, c.nent * sizeof(*e))))) {
+		kvfree(e);
+		return -EINVAL;
+	}
 	kvfree(v->cpuid);
 	v->cpuid = e;
 	v->ncpuid = c.nent;
@@ -1254,9 +1279,19 @@ void okvm_fpu_caps_init(void)
  * The guest's FPU registers into the CPU and back (load/put), and its XCR0 around the
  * entry: for the backends, inside a kernel_fpu section with interrupts off.
  */
+/*
+ * The components to switch: the guest's (x87 and SSE always: SSE works without XCR0.SSE).
+ * Only these are in the guest's image, so KVM_GET_XSAVE shows nothing of the host's
+ * other registers and KVM_SET_XSAVE takes back any image it gave.
+ */
+static u64 okvm_fpu_rfbm(struct okvm_vcpu *v)
+{
+	return okvm_host_xcr0 & (v->xcr0 | XFEATURE_MASK_FP | XFEATURE_MASK_SSE);
+}
+
 void okvm_fpu_load(struct okvm_vcpu *v)
 {
-	u64 m = okvm_host_xcr0;
+	u64 m = okvm_fpu_rfbm(v);
 
 	if (m)
 		asm volatile("xrstor64 (%0)" : : "r"(v->fpu), "a"((u32)m), "d"((u32)(m >> 32)) : "memory");
@@ -1266,7 +1301,7 @@ void okvm_fpu_load(struct okvm_vcpu *v)
 
 void okvm_fpu_put(struct okvm_vcpu *v)
 {
-	u64 m = okvm_host_xcr0;
+	u64 m = okvm_fpu_rfbm(v);
 
 	if (m)
 		asm volatile("xsave64 (%0)" : : "r"(v->fpu), "a"((u32)m), "d"((u32)(m >> 32)) : "memory");
@@ -1842,7 +1877,7 @@ int okvm_vcpu_create(struct okvm_vm *vm, u32 id)
 
 	mutex_lock(&vm->lock);
 	r = -EINVAL;
-	if (vm->nr_vcpus >= OKVM_MAX_VCPUS)
+	if (vm->nr_vcpus >= OKVM_MAX_VCPUS || (vm->max_vcpu_id && id >= vm->max_vcpu_id))
 		goto unlock;
 	r = -EEXIST;
 	for (i = 0; i < vm->nr_vcpus; i++)

@@ -312,6 +312,22 @@ static long okvm_vm_enable_cap(struct okvm_vm *vm, const struct okvm_enable_cap 
 	switch (c->cap) {
 	case OKVM_CAP_SPLIT_IRQCHIP:
 		return okvm_irqchip_enable_split(vm, c->args[0]);
+	case OKVM_CAP_MAX_VCPU_ID: {
+		long r = -EINVAL;
+
+		/* As KVM: once, before any vcpu, at most the supported bound; again with the same value is fine. */
+		if (c->args[0] > OKVM_MAX_VCPU_ID)
+			return -EINVAL;
+		mutex_lock(&vm->lock);
+		if (vm->max_vcpu_id == c->args[0]) {
+			r = 0;
+		} else if (!vm->max_vcpu_id && !vm->nr_vcpus) {
+			vm->max_vcpu_id = c->args[0];
+			r = 0;
+		}
+		mutex_unlock(&vm->lock);
+		return r;
+	}
 	default:
 		return -EINVAL;
 	}

@@ -1009,7 +1009,13 @@ static void vmx_write_guest(struct okvm_vcpu *v, struct vmx_vcpu *vx)
 	vmcs_write(VMCS_GUEST_CR0, (vx->cr0 | vmx_cr0_forced()) & vmx.cr0_fixed1);
 	vmcs_write(VMCS_GUEST_CR3, vx->cr3);
 	vmcs_write(VMCS_GUEST_CR4, (vx->cr4 | vmx.cr4_fixed0) & vmx.cr4_fixed1);
-	vmcs_write(VMCS_GUEST_DR7, 0x400);	/* guest breakpoints are not armed in hardware */
+	/*
+	 * The guest's own breakpoints are not armed in hardware; the VMM's debugger's are
+	 * (KVM_SET_GUEST_DEBUG), and its INT3s exit with USE_SW_BP.
+	 */
+	vmcs_write(VMCS_GUEST_DR7, (v->guest_debug & OKVM_GUESTDBG_USE_HW_BP) ? v->guest_debug_dr7 : 0x400);
+	vmcs_write(VMCS_EXC_BITMAP, BIT(1) | BIT(17) | BIT(18) |
+		   ((v->guest_debug & OKVM_GUESTDBG_USE_SW_BP) ? BIT(3) : 0));
 	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
 	vmcs_write(VMCS_GUEST_RSP, v->regs[OKVM_RSP]);
 	vmcs_write(VMCS_GUEST_RIP, v->rip);
@@ -1236,8 +1242,18 @@ static void vmx_exit_decode(struct okvm_vcpu *v, struct okvm_exit *x, u32 reason
 			/* ICEBP: delivered past the instruction, as the guest executed it. */
 			vmx_inject_event(v, &(struct okvm_event){ .type = OKVM_EV_SOFT_EXC, .vector = 1,
 								  .insn_len = insn_len });
-		else if (vec == 1)
+		else if (vec == 1 && (v->guest_debug & (OKVM_GUESTDBG_SINGLESTEP | OKVM_GUESTDBG_USE_HW_BP))) {
+			/* The VMM's single-step or breakpoint: DR6's bits are in the qualification. */
+			x->kind = OKVM_X_DEBUG;
+			x->dbg.vector = 1;
+			x->dbg.dr6 = 0xffff0ff0 | (q & 0x600f);
+		} else if (vec == 1)
 			okvm_queue_exception_payload(v, 1, false, 0, q & 0x600f);
+		else if (vec == 3) {
+			/* Intercepted only for KVM_GUESTDBG_USE_SW_BP; RIP is the INT3's. */
+			x->kind = OKVM_X_DEBUG;
+			x->dbg.vector = 3;
+		}
 		else if (vec == 17)
 			okvm_queue_exception(v, 17, true, exit_error);
 		else
@@ -1340,7 +1356,8 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	struct vmx_cpu *c;
 	unsigned long cr4;
 	u64 vmcs_pa = virt_to_phys(vx->vmcs), host_sw[SW_NR], guest_sw[SW_NR], dr6, dr7, debugctl;
-	u64 fs_base, kgs_base, t0 = 0, t1 = 0, t2 = 0, t3;
+	u64 fs_base, kgs_base, t0 = 0, t1 = 0, t2 = 0, t3, host_dr[4];
+	bool hw_bp = v->guest_debug & OKVM_GUESTDBG_USE_HW_BP;
 	u32 reason = 0, exit_intr = 0, exit_error = 0, idt_info = 0, idt_error = 0, insn_len = 0;
 	u32 insn_info = 0, insn_error = 0, pkru = 0;
 	u16 ds, es, fs, gs, ldt;
@@ -1409,6 +1426,13 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	}
 	dr7 = native_get_debugreg(7);
 	dr6 = native_get_debugreg(6);
+	if (hw_bp) {
+		/* VM entry loads DR7 from the VMCS; DR0-3 are the hardware's own. */
+		for (i = 0; i < 4; i++) {
+			host_dr[i] = native_get_debugreg(i);
+			native_set_debugreg(i, v->guest_debug_dr[i]);
+		}
+	}
 	okvm_xcr0_load(v);
 	native_write_cr2(vx->cr2);
 
@@ -1416,6 +1440,10 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 
 	vx->cr2 = native_read_cr2();
 	okvm_xcr0_put(v);
+	if (hw_bp) {
+		for (i = 0; i < 4; i++)
+			native_set_debugreg(i, host_dr[i]);
+	}
 	native_set_debugreg(6, dr6);
 	if (dr7 != 0x400)
 		native_set_debugreg(7, dr7);
@@ -1529,6 +1557,7 @@ not_entered:
 
 const struct okvm_hv_ops vmx_hv_ops = {
 	.name = "vmx",
+	.guest_debug = true,
 	.probe = vmx_probe,
 	.init = vmx_init,
 	.exit = vmx_exit,

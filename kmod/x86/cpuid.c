@@ -86,7 +86,8 @@ int okvm_supported_cpuid(struct okvm_cpuid_entry2 *ent, int max)
 		case 7:
 			put(e, 7, 0, OKVM_CPUID_FLAG_SIGNIFICANT_INDEX);
 			e->eax = 0;
-			e->ebx &= F7_EBX;
+			/* IA32_TSC_ADJUST is emulated (x86/msr.c), whatever the host has. */
+			e->ebx = (e->ebx & F7_EBX) | BIT(1);
 			e->ecx &= F7_ECX;
 			e->edx &= F7_EDX;
 			n++;
@@ -112,6 +113,23 @@ int okvm_supported_cpuid(struct okvm_cpuid_entry2 *ent, int max)
 		default:
 			break;
 		}
+	}
+	/*
+	 * The hypervisor leaves as KVM lays them out: the "KVMKVMKVM" signature, and
+	 * 0x40000001 with no paravirtual feature at all (okvm offers none: no kvmclock,
+	 * no PV EOI, ...), so that a guest knows its hypervisor and asks for nothing.
+	 */
+	if (n < max - 2) {
+		memset(&ent[n], 0, sizeof(ent[n]));
+		ent[n].function = 0x40000000;
+		ent[n].eax = 0x40000001;
+		ent[n].ebx = 0x4b4d564b;	/* "KVMK" */
+		ent[n].ecx = 0x564b4d56;	/* "VMKV" */
+		ent[n].edx = 0x4d;		/* "M\0\0\0" */
+		n++;
+		memset(&ent[n], 0, sizeof(ent[n]));
+		ent[n].function = 0x40000001;
+		n++;
 	}
 	for (fn = 0x80000000; fn <= maxx && n < max; fn++) {
 		struct okvm_cpuid_entry2 *e = &ent[n];

@@ -907,7 +907,7 @@ void okvm_lapic_reset(struct okvm_vcpu *v, bool init)
 		return;
 	spin_lock_irqsave(&a->lock, flags);
 	if (!init) {
-		a->base = LAPIC_DEFAULT_BASE | LAPIC_BASE_EN | (v->id == 0 ? LAPIC_BASE_BSP : 0);
+		a->base = LAPIC_DEFAULT_BASE | LAPIC_BASE_EN | (v->id == v->vm->bsp_id ? LAPIC_BASE_BSP : 0);
 		wr(a, LR_ID, v->id << 24);
 		a->init_pending = false;
 		a->sipi_pending = false;

@@ -24,7 +24,7 @@ const u32 okvm_msr_list[] = {
 	0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
 	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
-	MSR_IA32_TSC_DEADLINE,
+	MSR_IA32_TSC_DEADLINE, MSR_IA32_TSC_ADJUST,
 };
 
 /*
@@ -214,7 +214,13 @@ int okvm_mce_inject(struct okvm_vcpu *v, const struct okvm_x86_mce *m)
 
 int okvm_get_msr(struct okvm_vcpu *v, u32 index, u64 *value, bool host)
 {
-	int r = okvm_hv->get_msr(v, index, value);
+	int r;
+
+	if (index == MSR_IA32_TSC_ADJUST) {
+		*value = v->tsc_adjust;
+		return 0;
+	}
+	r = okvm_hv->get_msr(v, index, value);
 
 	if (r != -ENOENT)
 		return r;
@@ -278,6 +284,27 @@ int okvm_set_msr(struct okvm_vcpu *v, u32 index, u64 value, bool host)
 	if (!host && index == MSR_EFER && (okvm_hv->get_cr(v, 0) & X86_CR0_PG) &&
 	    ((value ^ okvm_hv->get_efer(v)) & EFER_LME))
 		return -EINVAL;
+	/*
+	 * SDM "Time-stamp counter adjustment": a guest's write of the TSC moves TSC_ADJUST by
+	 * the same amount, and one of TSC_ADJUST moves the TSC. A VMM's writes of either only
+	 * set that one (restoring state must not count twice).
+	 */
+	if (index == MSR_IA32_TSC_ADJUST) {
+		if (!host) {
+			u64 tsc;
+
+			okvm_hv->get_msr(v, MSR_IA32_TSC, &tsc);
+			okvm_hv->set_msr(v, MSR_IA32_TSC, tsc + (value - v->tsc_adjust));
+		}
+		v->tsc_adjust = value;
+		return 0;
+	}
+	if (index == MSR_IA32_TSC && !host) {
+		u64 tsc;
+
+		okvm_hv->get_msr(v, MSR_IA32_TSC, &tsc);
+		v->tsc_adjust += value - tsc;
+	}
 	r = okvm_hv->set_msr(v, index, value);
 
 	if (r != -ENOENT)
