@@ -44,14 +44,21 @@ int hrtimer_try_to_cancel(struct hrtimer *t)
 	return was;
 }
 
+/* lapic.c cancels only before freeing: the timer leaves the registry too. */
 int hrtimer_cancel(struct hrtimer *t)
 {
+	struct hrtimer **pp;
 	bool was = t->queued;
 
 	/* In the kernel this waits for a running callback: with an APIC lock held, a deadlock. */
 	if (shim_locks_held)
 		shim_lock_errors++;
 	t->queued = false;
+	for (pp = &timers; *pp; pp = &(*pp)->next_registered)
+		if (*pp == t) {
+			*pp = t->next_registered;
+			break;
+		}
 	return was;
 }
 
@@ -354,6 +361,28 @@ static void t_timer_oneshot(void)
 	mw(0, 0x380, 0);
 	advance(10000);
 	CHECK(!irr(0, 0x40), "initial count 0 did not stop the timer");
+}
+
+/* The bench's loop (tests/bench/g_timer.S): re-arm a one-shot after each expiry, EOI by MMIO. */
+static void t_timer_oneshot_rearm(void)
+{
+	int k;
+
+	setup(1, false);
+	mw(0, 0x80, 0);
+	mw(0, 0xf0, 0x1ff);
+	mw(0, 0x3e0, 0xb);
+	mw(0, 0x320, 0x40);
+	for (k = 0; k < 5; k++) {
+		mw(0, 0x380, 1000);
+		advance(999);
+		CHECK(okvm_lapic_pending(&vcpu[0]) == -1, "round %d: early", k);
+		advance(1);
+		EQ(okvm_lapic_pending(&vcpu[0]), 0x40, "pending after a re-armed one-shot");
+		EQ(okvm_lapic_accept(&vcpu[0], 0x40), 0x40, "accepted vector");
+		mw(0, 0xb0, 0);
+		EQ(mr(0, 0xa0), 0, "PPR after EOI");
+	}
 }
 
 static void t_timer_current_count(void)
@@ -917,6 +946,12 @@ static void t_mmio(void)
 	CHECK(!okvm_lapic_mmio(&vcpu[0], 0xfee00030, &v, 4, false), "old page after relocation");
 	CHECK(okvm_lapic_mmio(&vcpu[0], 0xfed00030, &v, 4, false) && v == 0x50014,
 	      "new page after relocation");
+	/* KVM_SET_BOOT_CPU_ID: the BSP flag goes to that vcpu. */
+	okvm_lapic_free(&vcpu[1]);
+	vm.bsp_id = 1;
+	CHECK(!okvm_lapic_create(&vcpu[1]), "okvm_lapic_create");
+	EQ(vcpu[1].apic_base, 0xfee00900ULL, "IA32_APIC_BASE of the boot vcpu 1");
+	EQ(mr(1, 0x350), 0x700, "boot vcpu 1 LINT0 ExtINT");
 }
 
 static void t_pic_extint(void)
@@ -1006,6 +1041,7 @@ static const struct {
 	void (*fn)(void);
 } cases[] = {
 	{ "timer_oneshot_divide", t_timer_oneshot },
+	{ "timer_oneshot_rearm", t_timer_oneshot_rearm },
 	{ "timer_current_count", t_timer_current_count },
 	{ "timer_periodic", t_timer_periodic },
 	{ "timer_periodic_min_period", t_timer_periodic_min },

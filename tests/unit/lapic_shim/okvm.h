@@ -16,6 +16,7 @@ struct okvm_vm {
 	struct okvm_vcpu *vcpus[OKVM_MAX_VCPUS];
 	int nr_vcpus;
 	struct okvm_pic *pic;
+	u32 bsp_id;		/* KVM_SET_BOOT_CPU_ID */
 };
 
 struct okvm_vcpu {
