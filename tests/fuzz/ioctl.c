@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -59,6 +60,7 @@ struct worker {
 	int kicking;			/* the kick timer is armed */
 	uint8_t *good;			/* BUF_SIZE of scratch */
 	uint8_t *edge;			/* a page followed by an unmapped one */
+	int efd[4];			/* eventfds for IRQFD/IOEVENTFD (-1: none) */
 };
 
 static void host_error(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -487,6 +489,248 @@ static void op_vm_misc(struct worker *w, int vm)
 	}
 }
 
+/* ---- the in-kernel irqchip and friends ---- */
+
+/* One of the worker's eventfds (made on demand), sometimes a bad number. */
+static int pick_efd(struct worker *w)
+{
+	int i = rng_below(&w->r, 4);
+
+	if (rng_below(&w->r, 10) == 0)
+		return rng_below(&w->r, 3) ? -1 : (int)rng_below(&w->r, 1024);
+	if (w->efd[i] < 0)
+		w->efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	return w->efd[i];
+}
+
+/* Signal, close or leave the worker's eventfds: irqfds and ioeventfds lose theirs under them. */
+static void efd_churn(struct worker *w)
+{
+	int i = rng_below(&w->r, 4);
+	uint64_t one = 1;
+
+	if (w->efd[i] < 0)
+		return;
+	if (rng_below(&w->r, 3)) {
+		if (write(w->efd[i], &one, 8) != 8)
+			return;
+	} else {
+		close(w->efd[i]);
+		w->efd[i] = -1;
+	}
+}
+
+/* A stats fd: read its header and some random offsets, then close it. */
+static void stats_read(struct worker *w, int fd)
+{
+	uint8_t *b = w->good;
+	int i;
+
+	if (fd < 0)
+		return;
+	if (read(fd, b, 64) >= 0)
+		for (i = 0; i < 4; i++)
+			if (pread(fd, b, rng_below(&w->r, 4096), rng_below(&w->r, 8) ? rng_below(&w->r, 8192) :
+				  (off_t)(rnd_val(&w->r) & 0x7fffffffffffULL)) < 0)
+				break;
+	close(fd);
+}
+
+static void op_irqchip(struct worker *w, int vm)
+{
+	struct rng *r = &w->r;
+	uint8_t *b = w->good;
+	unsigned long req = 0;
+	void *arg = b;
+	size_t size = 64;
+
+	memset(b, 0, 4096);
+	switch (rng_below(r, 18)) {
+	case 0:
+		xioctl(w, vm, OKVM_CREATE_IRQCHIP, NULL);
+		return;
+	case 1: {
+		struct okvm_enable_cap *c = (void *)b;
+
+		c->cap = rng_below(r, 4) ? OKVM_CAP_SPLIT_IRQCHIP : (rng_below(r, 2) ? OKVM_CAP_MAX_VCPU_ID :
+			 (uint32_t)rnd_count(r));
+		c->flags = rng_below(r, 6) ? 0 : rng_next(r);
+		c->args[0] = rng_below(r, 3) ? rng_below(r, 33) : rnd_val(r);
+		req = OKVM_ENABLE_CAP;
+		size = sizeof(*c);
+		break;
+	}
+	case 2:
+	case 3: {
+		struct okvm_irq_level *l = (void *)b;
+
+		l->irq = rng_below(r, 4) ? rng_below(r, 32) : (uint32_t)rnd_val(r);
+		l->level = rng_below(r, 4) ? rng_below(r, 2) : (uint32_t)rnd_val(r);
+		req = rng_below(r, 2) ? OKVM_IRQ_LINE : OKVM_IRQ_LINE_STATUS;
+		size = sizeof(*l);
+		break;
+	}
+	case 4:
+	case 5: {
+		struct okvm_irqchip *c = (void *)b;
+
+		c->chip_id = rng_below(r, 4) ? rng_below(r, 3) : (uint32_t)rnd_val(r);
+		xioctl(w, vm, OKVM_GET_IRQCHIP, rng_below(r, 6) ? (void *)c : arg_ptr(w, c, sizeof(*c)));
+		if (rng_below(r, 3))
+			mutate(r, &c->chip, sizeof(c->chip));
+		req = OKVM_SET_IRQCHIP;
+		size = sizeof(*c);
+		break;
+	}
+	case 6: {
+		struct okvm_pit_config *pc = (void *)b;
+
+		pc->flags = rng_below(r, 3) ? rng_below(r, 2) : (uint32_t)rnd_val(r);
+		req = OKVM_CREATE_PIT2;
+		size = sizeof(*pc);
+		break;
+	}
+	case 7: {
+		struct okvm_pit_state2 *ps = (void *)b;
+
+		xioctl(w, vm, OKVM_GET_PIT2, rng_below(r, 6) ? (void *)ps : arg_ptr(w, ps, sizeof(*ps)));
+		if (rng_below(r, 3))
+			mutate(r, ps, sizeof(*ps));
+		req = OKVM_SET_PIT2;
+		size = sizeof(*ps);
+		break;
+	}
+	case 8: {
+		struct okvm_irq_routing *rt = (void *)b;
+		uint32_t i, n = rng_below(r, 4) ? rng_below(r, 40) : rnd_count(r);
+		uint32_t fill = n < 100 ? n : 100;
+
+		rt->nr = n;
+		rt->flags = rng_below(r, 8) ? 0 : rng_next(r);
+		for (i = 0; i < fill; i++) {
+			struct okvm_irq_routing_entry *e = &rt->entries[i];
+
+			e->gsi = rng_below(r, 4) ? rng_below(r, 48) : (uint32_t)rnd_val(r);
+			e->type = rng_below(r, 4) ? 1 + rng_below(r, 2) : (uint32_t)rnd_count(r);
+			e->flags = rng_below(r, 8) ? 0 : rng_next(r);
+			if (e->type == OKVM_IRQ_ROUTING_MSI) {
+				e->u.msi.address_lo = 0xfee00000 | (rng_below(r, 4) << 12) | (rng_below(r, 4) ? 0 : rng_next(r) & 0xff0);
+				e->u.msi.address_hi = rng_below(r, 6) ? 0 : rng_next(r);
+				e->u.msi.data = rng_below(r, 3) ? 0x20 + rng_below(r, 0xe0) : (uint32_t)rng_next(r);
+			} else {
+				e->u.irqchip.irqchip = rng_below(r, 4) ? rng_below(r, 3) : (uint32_t)rnd_val(r);
+				e->u.irqchip.pin = rng_below(r, 4) ? rng_below(r, 24) : (uint32_t)rnd_val(r);
+			}
+		}
+		req = OKVM_SET_GSI_ROUTING;
+		size = sizeof(*rt) + fill * sizeof(rt->entries[0]);
+		break;
+	}
+	case 9: {
+		struct okvm_msi *m = (void *)b;
+
+		m->address_lo = rng_below(r, 4) ? 0xfee00000 | (rng_below(r, 4) << 12) : (uint32_t)rnd_val(r);
+		m->address_hi = rng_below(r, 6) ? 0 : rng_next(r);
+		m->data = rng_below(r, 3) ? 0x20 + rng_below(r, 0xe0) : (uint32_t)rng_next(r);
+		m->flags = rng_below(r, 6) ? 0 : rng_next(r);
+		req = OKVM_SIGNAL_MSI;
+		size = sizeof(*m);
+		break;
+	}
+	case 10:
+	case 11: {
+		struct okvm_irqfd *f = (void *)b;
+
+		f->fd = pick_efd(w);
+		f->gsi = rng_below(r, 4) ? rng_below(r, 48) : (uint32_t)rnd_val(r);
+		f->flags = rng_below(r, 3) ? rng_below(r, 4) : (uint32_t)rnd_val(r);
+		f->resamplefd = pick_efd(w);
+		req = OKVM_IRQFD;
+		size = sizeof(*f);
+		break;
+	}
+	case 12: {
+		struct okvm_ioeventfd *e = (void *)b;
+		static const uint32_t lens[] = { 0, 1, 2, 4, 8, 3 };
+
+		e->flags = rng_below(r, 4) ? rng_below(r, 8) : (uint32_t)rnd_val(r);
+		e->addr = (e->flags & OKVM_IOEVENTFD_FLAG_PIO) ? rng_below(r, 0x10000) : rnd_gpa(r);
+		e->len = rng_below(r, 6) ? lens[rng_below(r, 6)] : (uint32_t)rnd_val(r);
+		e->fd = pick_efd(w);
+		e->datamatch = rnd_val(r);
+		req = OKVM_IOEVENTFD;
+		size = sizeof(*e);
+		break;
+	}
+	case 13: {
+		struct okvm_coalesced_mmio_zone *z = (void *)b;
+
+		z->addr = rng_below(r, 2) ? rnd_gpa(r) : rng_below(r, 0x10000);
+		z->size = rng_below(r, 4) ? 1u << rng_below(r, 13) : (uint32_t)rnd_val(r);
+		z->pio = rng_below(r, 3) ? rng_below(r, 2) : (uint32_t)rnd_val(r);
+		req = rng_below(r, 2) ? OKVM_REGISTER_COALESCED_MMIO : OKVM_UNREGISTER_COALESCED_MMIO;
+		size = sizeof(*z);
+		break;
+	}
+	case 14:
+		xioctl(w, vm, OKVM_SET_BOOT_CPU_ID, (void *)(uintptr_t)(rng_below(r, 4) ? rng_below(r, 4) : rnd_val(r)));
+		return;
+	case 15: {
+		struct okvm_userspace_memory_region2 *m = (void *)b;
+		uint8_t *buf = slot_buf[rng_below(r, NBUF)];
+
+		m->slot = rng_below(r, 8) ? rng_below(r, 6) : (uint32_t)rnd_val(r);
+		m->flags = rng_below(r, 4) ? rng_below(r, 4) : (uint32_t)rnd_val(r);
+		m->guest_phys_addr = rnd_gpa(r);
+		m->memory_size = rng_below(r, 5) ? (1 + rng_below(r, BUF_SIZE / 4096)) * 4096 : 0;
+		m->userspace_addr = rng_below(r, 8) ? (uintptr_t)buf + (rng_below(r, 16) << 12) : rnd_val(r);
+		m->guest_memfd_offset = rng_below(r, 6) ? 0 : rnd_val(r);
+		m->guest_memfd = rng_below(r, 6) ? 0 : (uint32_t)rnd_val(r);
+		if (rng_below(r, 8) == 0)
+			m->pad2[rng_below(r, 14)] = rng_next(r);
+		req = OKVM_SET_USER_MEMORY_REGION2;
+		size = sizeof(*m);
+		break;
+	}
+	case 16:
+		efd_churn(w);
+		return;
+	case 17:
+		stats_read(w, xioctl(w, vm, OKVM_GET_STATS_FD, NULL));
+		return;
+	}
+	xioctl(w, vm, req, rng_below(r, 8) ? arg : arg_ptr(w, arg, size));
+}
+
+static void op_vcpu_irq(struct worker *w, int vcpu)
+{
+	struct rng *r = &w->r;
+	struct okvm_guest_debug *d = (void *)w->good;
+	struct okvm_enable_cap *c = (void *)w->good;
+
+	switch (rng_below(r, 4)) {
+	case 0:
+		memset(d, 0, sizeof(*d));
+		d->control = rng_below(r, 3) ? rng_below(r, 0x40000) : (uint32_t)rng_next(r);
+		if (rng_below(r, 2))
+			mutate(r, &d->arch, sizeof(d->arch));
+		xioctl(w, vcpu, OKVM_SET_GUEST_DEBUG, rng_below(r, 6) ? (void *)d : arg_ptr(w, d, sizeof(*d)));
+		break;
+	case 1:
+		stats_read(w, xioctl(w, vcpu, OKVM_GET_STATS_FD, NULL));
+		break;
+	case 2:
+		xioctl(w, vcpu, OKVM_NMI, NULL);
+		break;
+	case 3:
+		memset(c, 0, sizeof(*c));
+		c->cap = rnd_count(r);
+		c->args[0] = rnd_val(r);
+		xioctl(w, vcpu, OKVM_ENABLE_CAP, rng_below(r, 6) ? (void *)c : arg_ptr(w, c, sizeof(*c)));
+		break;
+	}
+}
+
 /* Any ioctl number of KVM's type, any size and direction, on any fd. */
 static void op_random_ioctl(struct worker *w)
 {
@@ -697,6 +941,16 @@ static void one_op(struct worker *w)
 			return;
 		if ((fd = pool_pick(r, K_VM)) >= 0)
 			op_vm_misc(w, fd);
+	} else if (c < 79) {
+		if (op_skip(w, "irqchip"))
+			return;
+		if ((fd = pool_pick(r, K_VM)) >= 0)
+			op_irqchip(w, fd);
+	} else if (c < 81) {
+		if (op_skip(w, "vcpu-irq"))
+			return;
+		if ((fd = pool_pick(r, K_VCPU)) >= 0)
+			op_vcpu_irq(w, fd);
 	} else if (c < 85) {
 		if (op_skip(w, "random-ioctl"))
 			return;
@@ -777,6 +1031,7 @@ static int fuzz(uint64_t ops, int nthreads, uint64_t limit_ms, int quiet)
 		w[i].ops = ops / nthreads + (i == 0 ? ops % nthreads : 0);
 		w[i].good = aligned_alloc(4096, BUF_SIZE);
 		w[i].edge = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		memset(w[i].efd, 0xff, sizeof(w[i].efd));
 		munmap(w[i].edge + 4096, 4096);
 		pthread_create(&w[i].t, NULL, worker_main, &w[i]);
 	}
