@@ -215,6 +215,7 @@ struct okvm_vcpu {
 	bool nmi_pending, nmi_injected;
 	int ev_inflight;		/* OKVM_EV_* handed to the backend, or -1 */
 	bool shutdown_pending;		/* an event the guest cannot take: triple fault */
+	bool sti_hlt_hold;		/* an interrupt window opened between STI and HLT */
 
 	/* KVM_SET_GUEST_DEBUG: OKVM_GUESTDBG_* and the debugger's DR0-3 and DR7. */
 	u32 guest_debug;

@@ -257,7 +257,8 @@ static void okvm_events_inject(struct okvm_vcpu *v)
 		v->stat.nmi_injections++;
 		ev.type = OKVM_EV_NMI;
 		ev.vector = 2;
-	} else if (v->apic && okvm_interrupt_allowed(v) && okvm_lapic_pending(v) >= 0) {
+	} else if (v->apic && !v->sti_hlt_hold && okvm_interrupt_allowed(v) &&
+		   okvm_lapic_pending(v) >= 0) {
 		/* The INTA cycle: the APIC (or the PIC behind it) names the vector now. */
 		v->irq.injected = true;
 		v->irq.soft = false;
@@ -273,6 +274,11 @@ static void okvm_events_inject(struct okvm_vcpu *v)
 windows:
 	irq_window = (v->run->request_interrupt_window && v->vm->irqchip_mode != OKVM_IRQCHIP_KERNEL) ||
 		     (v->apic && okvm_lapic_pending(v) >= 0);
+	/* The HLT after the STI runs once without a window (okvm_check_sti_hlt). */
+	if (v->sti_hlt_hold) {
+		v->sti_hlt_hold = false;
+		irq_window = false;
+	}
 	okvm_hv->set_windows(v, irq_window, v->nmi_pending);
 }
 
@@ -332,7 +338,7 @@ static bool okvm_ready_for_interrupt(struct okvm_vcpu *v)
 	/* Split irqchip: the VMM's PIC waits while the in-kernel APIC has an interrupt. */
 	if (v->apic && okvm_lapic_pending(v) >= 0)
 		return false;
-	return (v->rflags & X86_EFLAGS_IF) && !okvm_hv->get_interrupt_shadow(v) &&
+	return (v->rflags & X86_EFLAGS_IF) && !okvm_hv->get_interrupt_shadow(v) && !v->sti_hlt_hold &&
 	       !v->exc.pending && !v->exc.injected && !v->nmi_injected && !v->irq.injected;
 }
 
@@ -702,6 +708,24 @@ fail:
 	return 0;
 }
 
+/*
+ * An exit between an STI and the HLT right after it, with an interrupt to deliver: the
+ * STI shadow should keep the interrupt until the HLT began, but some SVM implementations
+ * (QEMU's TCG among them) take the virtual interrupt there or do not report the shadow
+ * after another exit. Delivered now, it would return to the HLT and the guest would
+ * sleep through the wake-up it was waiting for (the "sti; hlt" idle idiom). So the HLT
+ * runs first: its exit takes the interrupt.
+ */
+static void okvm_check_sti_hlt(struct okvm_vcpu *v)
+{
+	u8 b[2];
+
+	if (!v->rip || okvm_guest_access(v, OKVM_CS, v->rip - 1, b, 2, false))
+		return;
+	if (b[0] == 0xfb && b[1] == 0xf4)
+		v->sti_hlt_hold = true;
+}
+
 /* >0: enter the guest again; 0: return to userspace with run filled in; <0: errno. */
 static int okvm_handle_exit(struct okvm_vcpu *v, struct okvm_exit *x)
 {
@@ -714,12 +738,16 @@ static int okvm_handle_exit(struct okvm_vcpu *v, struct okvm_exit *x)
 	switch (x->kind) {
 	case OKVM_X_IRQ_WINDOW:
 		v->stat.irq_window_exits++;
+		okvm_check_sti_hlt(v);
 		return 1;
 	case OKVM_X_NMI_WINDOW:
 		v->stat.nmi_window_exits++;
 		return 1;
 	case OKVM_X_NONE:
 	case OKVM_X_INTR:
+		/* A host interrupt may have stopped the guest between STI and HLT too. */
+		if ((v->apic && okvm_lapic_pending(v) >= 0) || v->run->request_interrupt_window)
+			okvm_check_sti_hlt(v);
 		return 1;
 	case OKVM_X_IO:
 		v->stat.io_exits++;

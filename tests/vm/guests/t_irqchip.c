@@ -223,6 +223,46 @@ static int t_lapic_timer_oneshot(void)
 	return T_PASS;
 }
 
+/* A one-shot timer armed again after each interrupt, with HLT in between (xAPIC page). */
+static int t_lapic_timer_rearm(void)
+{
+	struct script s;
+	struct vm vm;
+	struct vcpu v;
+	int i;
+
+	MUST(irq_vm(&vm, &v, 0));
+	*mem32(&vm, APIC_EOI_MODE) = APIC_EOI_XAPIC;
+	s = (struct script){ .vm = &vm };
+	emit(&s, APIC_OP_FSW32, 0xf0, 0x1ff);
+	emit(&s, APIC_OP_FSW32, 0x3e0, 0xb);
+	emit(&s, APIC_OP_FSW32, 0x320, 0x47);
+	/* Growing counts, then the same short one again and again. */
+	for (i = 1; i <= 40; i++) {
+		emit(&s, APIC_OP_FSW32, 0x380, i <= 20 ? 1000 * i : 1000);
+		emit(&s, APIC_OP_WAIT, 0, i);
+	}
+	emit(&s, APIC_OP_END, 0, 0);
+	if (ioctl(v.fd, KVM_RUN, 0) == 0 && v.run->exit_reason == KVM_EXIT_IO &&
+	    v.run->io.port == PORT_APIC_DONE) {
+		CHECK_EQ("timer interrupts after 40 arms", count(&vm, 0x47), 40);
+		return T_PASS;
+	}
+	{
+		struct kvm_lapic_state st;
+		struct kvm_regs r;
+
+		ioctl(v.fd, KVM_GET_LAPIC, &st);
+		get_regs(&v, &r);
+		return fail("stopped after %u interrupts (%s): IRR(0x40-5f) %#x ISR %#x TMICT %#x TMCCT %#x LVTT %#x rip %#llx rflags %#llx",
+			    count(&vm, 0x47), exit_desc(&v), *(uint32_t *)&st.regs[0x220],
+			    *(uint32_t *)&st.regs[0x120], *(uint32_t *)&st.regs[0x380],
+			    *(uint32_t *)&st.regs[0x390], *(uint32_t *)&st.regs[0x320],
+			    (unsigned long long)r.rip, (unsigned long long)r.rflags);
+	}
+	return T_PASS;
+}
+
 /* Periodic mode fires again and again until the initial count is cleared. */
 static int t_lapic_timer_periodic(void)
 {
@@ -914,6 +954,7 @@ const struct test irqchip_tests[] = {
 	{ "irqchip_ioctls", t_irqchip_ioctls },
 	{ "lapic_timer_oneshot", t_lapic_timer_oneshot },
 	{ "lapic_timer_periodic", t_lapic_timer_periodic },
+	{ "lapic_timer_rearm", t_lapic_timer_rearm },
 	{ "lapic_tsc_deadline", t_lapic_tsc_deadline },
 	{ "lapic_self_ipi_tpr", t_lapic_self_ipi_tpr },
 	{ "lapic_xapic_mmio", t_lapic_xapic_mmio },
