@@ -56,6 +56,8 @@ next:
 	je	op_int3
 	cmp	$APIC_OP_CPUID, %di
 	je	op_cpuid
+	cmp	$APIC_OP_ARM_HLT, %di
+	je	op_arm_hlt
 	ud2
 
 op_wrmsr:
@@ -107,6 +109,16 @@ op_hlt:
 	jmp	done
 op_ready:
 	out	%al, $PORT_READY
+	jmp	done
+/* As an OS idles: arm the timer, then STI;HLT right away until one more interrupt. */
+op_arm_hlt:
+	mov	APIC_TOTAL, %ebx
+	mov	%eax, %fs:0x380
+1:	sti
+	hlt
+	cli
+	cmp	APIC_TOTAL, %ebx
+	je	1b
 	jmp	done
 op_int3:
 	.globl	apic_int3

@@ -106,6 +106,7 @@
 #define APIC_OP_HLT	14	/* one HLT with the current IF */
 #define APIC_OP_INT3	15	/* INT3 at SYM_apic_int3 */
 #define APIC_OP_CPUID	16	/* CPUID leaf 0 at SYM_apic_cpuid */
+#define APIC_OP_ARM_HLT	17	/* xAPIC TMICT = value low, then STI;HLT until an interrupt */
 /* Every vector has a handler, APIC_STUB_SIZE bytes each from SYM_apic_stubs. */
 #define APIC_STUB_SIZE	6
 /* g_ap.S is copied here; a SIPI with vector AP_GPA >> 12 starts it. */

@@ -263,6 +263,32 @@ static int t_lapic_timer_rearm(void)
 	return T_PASS;
 }
 
+/*
+ * The idle idiom: arm a short one-shot timer and STI;HLT at once, 200 times. The timer
+ * often fires before the STI: its interrupt must come after the HLT began, not before
+ * (it would return to the HLT and the vcpu would sleep for ever).
+ */
+static int t_lapic_sti_hlt(void)
+{
+	struct script s;
+	struct vm vm;
+	struct vcpu v;
+	int i;
+
+	MUST(irq_vm(&vm, &v, 0));
+	*mem32(&vm, APIC_EOI_MODE) = APIC_EOI_XAPIC;
+	s = (struct script){ .vm = &vm };
+	emit(&s, APIC_OP_FSW32, 0xf0, 0x1ff);
+	emit(&s, APIC_OP_FSW32, 0x3e0, 0xb);
+	emit(&s, APIC_OP_FSW32, 0x320, 0x48);
+	for (i = 0; i < 100; i++)
+		emit(&s, APIC_OP_ARM_HLT, 0, 1000);
+	emit(&s, APIC_OP_END, 0, 0);
+	MUST(run_script(&v));
+	CHECK_EQ("timer interrupts", count(&vm, 0x48), 100);
+	return T_PASS;
+}
+
 /* Periodic mode fires again and again until the initial count is cleared. */
 static int t_lapic_timer_periodic(void)
 {
@@ -955,6 +981,7 @@ const struct test irqchip_tests[] = {
 	{ "lapic_timer_oneshot", t_lapic_timer_oneshot },
 	{ "lapic_timer_periodic", t_lapic_timer_periodic },
 	{ "lapic_timer_rearm", t_lapic_timer_rearm },
+	{ "lapic_sti_hlt", t_lapic_sti_hlt },
 	{ "lapic_tsc_deadline", t_lapic_tsc_deadline },
 	{ "lapic_self_ipi_tpr", t_lapic_self_ipi_tpr },
 	{ "lapic_xapic_mmio", t_lapic_xapic_mmio },
