@@ -27,7 +27,6 @@ long okvm_check_extension(struct okvm_vm *vm, long ext)
 	case OKVM_CAP_VCPU_EVENTS:
 	case OKVM_CAP_INTR_SHADOW:
 	case OKVM_CAP_DEBUGREGS:
-	case OKVM_CAP_IRQ_ROUTING:
 	case OKVM_CAP_USER_NMI:
 	case OKVM_CAP_GET_TSC_KHZ:
 	/* The in-kernel interrupt controllers and their plumbing (x86/irqchip.h). */
@@ -47,6 +46,7 @@ long okvm_check_extension(struct okvm_vm *vm, long ext)
 	case OKVM_CAP_ENABLE_CAP_VM:
 	case OKVM_CAP_USER_MEMORY2:
 	case OKVM_CAP_BINARY_STATS_FD:
+	case OKVM_CAP_VAPIC:
 	case OKVM_CAP_SET_BOOT_CPU_ID:
 		return 1;
 	/* Single-step and breakpoints for a debugger, also on emulated instructions. */
@@ -58,6 +58,9 @@ long okvm_check_extension(struct okvm_vm *vm, long ext)
 		return OKVM_COALESCED_MMIO_PAGE_OFFSET;
 	case OKVM_CAP_MCE:
 		return OKVM_MCE_BANKS;
+	case OKVM_CAP_IRQ_ROUTING:
+		/* The number of routes (GSIs) a table may hold: QEMU sizes its GSI space by it. */
+		return OKVM_MAX_IRQ_ROUTES;
 	case OKVM_CAP_ADJUST_CLOCK:
 		/* The KVM_SET_CLOCK flags okvm takes. */
 		return OKVM_CLOCK_REALTIME;

@@ -236,6 +236,8 @@ struct okvm_vcpu {
 
 	/* In-kernel local APIC (x86/lapic.c) or NULL; HLT sleeps on wq until okvm_vcpu_kick(). */
 	struct okvm_lapic *apic;
+	u64 vapic_addr;			/* KVM_SET_VAPIC_ADDR, 0: off */
+	struct okvm_lapic_state *vapic_regs;	/* scratch for the vAPIC page's summary */
 	bool eoi_exit_pending;		/* split irqchip: KVM_EXIT_IOAPIC_EOI for eoi_exit_vector */
 	u8 eoi_exit_vector;
 	wait_queue_head_t wq;

@@ -971,6 +971,42 @@ static void okvm_vcpu_block(struct okvm_vcpu *v)
 	}
 }
 
+/* Highest set bit of a 256-bit APIC register (IRR, ISR), or 0. */
+static u8 okvm_apic_reg_max(const u8 *regs, u32 off)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		u32 w = *(const u32 *)(regs + off + 16 * i);
+
+		if (w)
+			return i * 32 + fls(w) - 1;
+	}
+	return 0;
+}
+
+/*
+ * KVM_SET_VAPIC_ADDR's page, for firmware that patches the guest's TPR accesses into
+ * plain memory (QEMU's kvmvapic option ROM): before an entry it holds the TPR, the
+ * highest in-service vector's class and the highest requested vector, as KVM writes
+ * them; after an exit a TPR the guest wrote there is taken back (at CR8 granularity).
+ */
+static void okvm_vapic_sync(struct okvm_vcpu *v, bool to_guest)
+{
+	u8 *r = v->vapic_regs->regs;
+	u32 data;
+
+	okvm_lapic_get_state(v, v->vapic_regs);
+	if (to_guest) {
+		data = r[0x80] | ((okvm_apic_reg_max(r, 0x100) & 0xf0) << 8) |
+		       ((u32)okvm_apic_reg_max(r, 0x200) << 24);
+		okvm_write_guest(v->vm, v->vapic_addr, &data, sizeof(data));
+	} else if (!okvm_read_guest(v->vm, v->vapic_addr, &data, sizeof(data)) &&
+		   (data & 0xf0) != (r[0x80] & 0xf0)) {
+		okvm_lapic_set_cr8(v, (data & 0xff) >> 4);
+	}
+}
+
 static int okvm_vcpu_run(struct okvm_vcpu *v)
 {
 	struct okvm_run *run = v->run;
@@ -1061,6 +1097,8 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 		v->has_run = true;
 		if (v->apic)
 			okvm_hv->set_cr(v, 8, okvm_lapic_get_cr8(v));
+		if (v->vapic_addr)
+			okvm_vapic_sync(v, true);
 		okvm_events_inject(v);
 		/* Single-stepping for the VMM: TF is ours for this entry only. */
 		if ((v->guest_debug & OKVM_GUESTDBG_SINGLESTEP) && !(v->rflags & X86_EFLAGS_TF)) {
@@ -1075,6 +1113,8 @@ static int okvm_vcpu_run(struct okvm_vcpu *v)
 		okvm_events_exit(v, &x);
 		if (v->apic)
 			okvm_lapic_set_cr8(v, okvm_hv->get_cr(v, 8));
+		if (v->vapic_addr)
+			okvm_vapic_sync(v, false);
 		r = okvm_handle_exit(v, &x);
 		if (r <= 0)
 			break;
@@ -1767,6 +1807,30 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 		return okvm_vcpu_stats_fd(v);
 	case OKVM_SET_GUEST_DEBUG:
 		return okvm_set_guest_debug(v, argp);
+	case OKVM_SET_VAPIC_ADDR: {
+		struct okvm_vapic_addr va;
+		bool found;
+
+		if (copy_from_user(&va, argp, sizeof(va)))
+			return -EFAULT;
+		/* As KVM: an in-kernel APIC, and a page inside guest memory (or 0: off). */
+		if (!v->apic || (va.vapic_addr & 3))
+			return -EINVAL;
+		if (va.vapic_addr) {
+			spin_lock(&v->vm->mmu_lock);
+			found = okvm_slot_find(v->vm, va.vapic_addr) != NULL;
+			spin_unlock(&v->vm->mmu_lock);
+			if (!found)
+				return -EINVAL;
+			if (!v->vapic_regs) {
+				v->vapic_regs = kzalloc(sizeof(*v->vapic_regs), GFP_KERNEL_ACCOUNT);
+				if (!v->vapic_regs)
+					return -ENOMEM;
+			}
+		}
+		v->vapic_addr = va.vapic_addr;
+		return 0;
+	}
 	case OKVM_SET_DEBUGREGS:
 		return okvm_ioctl_set_debugregs(v, argp);
 	default:
@@ -1839,6 +1903,7 @@ void okvm_vcpu_free(struct okvm_vcpu *v)
 		return;
 	if (v->apic)
 		okvm_lapic_free(v);
+	kfree(v->vapic_regs);
 	if (v->hv)
 		okvm_hv->vcpu_fini(v);
 	okvm_mmu_cache_free(v);

@@ -254,6 +254,11 @@ struct okvm_lapic_state {
 	__u8 regs[OKVM_APIC_REG_SIZE];
 };
 
+/* KVM_SET_VAPIC_ADDR: the guest page the TPR, highest ISR and IRR are mirrored in */
+struct okvm_vapic_addr {
+	__u64 vapic_addr;
+};
+
 /* ------------------------------------------------------------------ */
 /* x86 events, debug, MCE                                              */
 /* ------------------------------------------------------------------ */
@@ -1488,6 +1493,7 @@ struct okvm_run {
 #define OKVM_SET_FPU			_IOW(OKVM_IOCTL_TYPE, 0x8d, struct okvm_fpu)
 #define OKVM_GET_LAPIC			_IOR(OKVM_IOCTL_TYPE, 0x8e, struct okvm_lapic_state)
 #define OKVM_SET_LAPIC			_IOW(OKVM_IOCTL_TYPE, 0x8f, struct okvm_lapic_state)
+#define OKVM_SET_VAPIC_ADDR		_IOW(OKVM_IOCTL_TYPE, 0x93, struct okvm_vapic_addr)
 #define OKVM_SET_CPUID2			_IOW(OKVM_IOCTL_TYPE, 0x90, struct okvm_cpuid2)
 #define OKVM_GET_CPUID2			_IOWR(OKVM_IOCTL_TYPE, 0x91, struct okvm_cpuid2)
 #define OKVM_GET_MP_STATE		_IOR(OKVM_IOCTL_TYPE, 0x98, struct okvm_mp_state)
