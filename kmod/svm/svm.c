@@ -346,7 +346,23 @@ static void svm_get_sregs(struct okvm_vcpu *v, struct okvm_sregs *o)
 	o->cr3 = s->cr3;
 	o->cr4 = s->cr4;
 	o->cr8 = sv->vmcb->control.int_ctl & V_TPR_MASK;
-	o->efer = (s->efer & ~EFER_SVME) | (sv->efer & EFER_SVME);
+	o->efer = sv->efer;
+}
+
+/*
+ * EFER as the VMCB holds it: SVME always (the hardware needs it), LME only while long
+ * mode is active. Until CR0.PG is set LME has no effect, and okvm intercepts that CR0
+ * write and activates long mode itself (svm_set_cr); but QEMU's TCG SVM (7.2) stops
+ * taking #VMEXITs, interrupts and NMIs included, after a VMRUN with LME set and paging
+ * off: a host CPU lost to a guest that sets EFER.LME before CR0.PG, or to KVM_SET_SREGS.
+ */
+static u64 svm_vmcb_efer(const struct svm_vcpu *sv)
+{
+	u64 efer = sv->efer & ~(u64)(EFER_LME | EFER_LMA);
+
+	if (sv->efer & EFER_LMA)
+		efer |= EFER_LME | EFER_LMA;
+	return efer | EFER_SVME;
 }
 
 static void svm_set_sregs(struct okvm_vcpu *v, const struct okvm_sregs *i)
@@ -372,8 +388,7 @@ static void svm_set_sregs(struct okvm_vcpu *v, const struct okvm_sregs *i)
 	s->cr4 = i->cr4;
 	sv->vmcb->control.int_ctl = (sv->vmcb->control.int_ctl & ~V_TPR_MASK) | (i->cr8 & 0xf);
 	sv->efer = i->efer;
-	/* The hardware needs SVME in the guest's EFER; the guest does not see it. */
-	s->efer = i->efer | EFER_SVME;
+	s->efer = svm_vmcb_efer(sv);
 	/* CPL follows SS.DPL in protected mode and is 0 in real mode. */
 	s->cpl = (i->cr0 & X86_CR0_PE) ? i->ss.dpl : 0;
 }
@@ -393,7 +408,7 @@ static u64 svm_get_cr(struct okvm_vcpu *v, int cr)
 
 static u64 svm_get_efer(struct okvm_vcpu *v)
 {
-	return to_svm(v)->vmcb->save.efer;
+	return to_svm(v)->efer;
 }
 
 static int svm_get_cpl(struct okvm_vcpu *v)
@@ -418,7 +433,7 @@ static int svm_get_msr(struct okvm_vcpu *v, u32 index, u64 *val)
 	case MSR_FS_BASE: *val = s->fs.base; return 0;
 	case MSR_GS_BASE: *val = s->gs.base; return 0;
 	case MSR_IA32_CR_PAT: *val = s->g_pat; return 0;
-	case MSR_EFER: *val = (s->efer & ~EFER_SVME) | (sv->efer & EFER_SVME); return 0;
+	case MSR_EFER: *val = sv->efer; return 0;
 	case MSR_IA32_TSC: *val = rdtsc() + sv->vmcb->control.tsc_offset; return 0;
 	default: return -ENOENT;
 	}
@@ -462,8 +477,8 @@ static int svm_set_msr(struct okvm_vcpu *v, u32 index, u64 val)
 		/* SCE, LME, LMA, NXE; LMA is the hardware's to change. */
 		if (val & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
 			return -EINVAL;
-		sv->efer = val;
-		s->efer = (val & ~(u64)EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
+		sv->efer = (val & ~(u64)EFER_LMA) | (sv->efer & EFER_LMA);
+		s->efer = svm_vmcb_efer(sv);
 		return 0;
 	case MSR_IA32_TSC:
 		sv->vmcb->control.tsc_offset = val - rdtsc();
@@ -486,7 +501,7 @@ static void svm_set_cr(struct okvm_vcpu *v, int cr, u64 val)
 			sv->efer |= EFER_LMA;
 		else if (!(val & X86_CR0_PG))
 			sv->efer &= ~EFER_LMA;
-		vmcb->save.efer = (vmcb->save.efer & ~EFER_LMA) | (sv->efer & EFER_LMA);
+		vmcb->save.efer = svm_vmcb_efer(sv);
 		break;
 	case 2:
 		vmcb->save.cr2 = val;
