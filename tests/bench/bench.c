@@ -288,6 +288,7 @@ static int row_msr(double *ns)
 #define TIMER_N		(DATA_GPA + 0x100)
 #define TIMER_COUNT	(DATA_GPA + 0x104)
 #define TIMER_SEEN	(DATA_GPA + 0x108)
+#define TIMER_SHADOW	(DATA_GPA + 0x10c)
 #define APIC_GPA	0xfee00000ULL
 /*
  * The timer's initial count: with the divider at 1, KVM's APIC timer counts at 1 GHz,
@@ -387,6 +388,10 @@ static int row_hlt_irq(double *ns)
 		fprintf(stderr, "okvm-bench: hlt-irq on %s: %ld stalled KVM_RUN(s) woken by a "
 			"re-entry (a missed wake-up of the halted vcpu); not in the time\n",
 			kvm_device, stalls);
+	if (!r && *mem32(&vm, TIMER_SHADOW))
+		fprintf(stderr, "okvm-bench: hlt-irq on %s: %u of %u interrupts came between STI "
+			"and HLT (the guest stepped over the HLT)\n", kvm_device,
+			*mem32(&vm, TIMER_SHADOW), *mem32(&vm, TIMER_SEEN));
 	vm_close(&vm, &v);
 	*ns = (t - t0) * 1e9 / ((double)batches * n);
 	return r;
