@@ -121,8 +121,7 @@ int okvm_msi_deliver(struct okvm_vm *vm, const struct okvm_msi *msi)
 {
 	struct okvm_apic_irq irq;
 
-	if ((msi->address_lo & 0xfff00000) != 0xfee00000)
-		return -EINVAL;
+	/* As KVM: the address's fields are decoded whatever its top bits say. */
 	okvm_msi_to_irq(msi, &irq);
 	if (irq.level && !irq.assert)
 		return 0;

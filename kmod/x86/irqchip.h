@@ -144,7 +144,7 @@ int okvm_pit_set_state(struct okvm_vm *vm, const struct okvm_pit_state2 *s);
 
 /* A GSI to @level through the routing table (irqchip pins and MSI). As okvm_lapic_deliver. */
 int okvm_irq_set(struct okvm_vm *vm, u32 gsi, int level);
-/* An MSI (address/data) as an APIC bus message. -EINVAL for a malformed one. */
+/* An MSI (address/data) as an APIC bus message: the number of vcpus that took it. */
 int okvm_msi_deliver(struct okvm_vm *vm, const struct okvm_msi *msi);
 /* The IOAPIC (or a PIC) acknowledged @pin (its Remote IRR cleared): resamplers run. */
 void okvm_irq_acked(struct okvm_vm *vm, int irqchip, int pin);

@@ -116,7 +116,7 @@ inner_boot() {
 	report=$(awk '/Kernel panic|Oops|BUG:|general protection|WARNING: CPU:|unchecked MSR/ { print; exit }
 		/Call Trace/ { print prev; print; exit } { prev = $0 }' "$log" | inner_show "" | tr '\n' ' ')
 	if [ -n "$want" ] && [ -n "$up" ] && [ -z "$report" ] && [ -z "$stop" ] &&
-	   ! grep -q "okvm-inner: disk: $want\$" "$log"; then
+	   ! tr -d '\r' <"$log" | grep -q "okvm-inner: disk: $want\$"; then
 		report="the inner init did not read the virtio disk's line ($(grep -m1 'okvm-inner: disk' "$log" | tr -d '\r' | cut -c1-100))"
 	fi
 	if [ -n "$up" ] && [ -z "$report" ] && [ -z "$stop" ]; then
