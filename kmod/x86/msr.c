@@ -230,7 +230,9 @@ int okvm_get_msr(struct okvm_vcpu *v, u32 index, u64 *value, bool host)
 		if (r != -ENOENT)
 			return r;
 	} else if (index == MSR_IA32_TSC_DEADLINE) {
-		return -EINVAL;
+		/* As KVM without an in-kernel APIC: there is no timer, the MSR reads 0. */
+		*value = 0;
+		return 0;
 	}
 	switch (index) {
 	case MSR_IA32_APICBASE:
@@ -316,7 +318,8 @@ int okvm_set_msr(struct okvm_vcpu *v, u32 index, u64 value, bool host)
 		if (r != -ENOENT)
 			return r;
 	} else if (index == MSR_IA32_TSC_DEADLINE) {
-		return -EINVAL;
+		/* As KVM without an in-kernel APIC: the write is dropped (QEMU restores it). */
+		return 0;
 	}
 	switch (index) {
 	case MSR_IA32_APICBASE:

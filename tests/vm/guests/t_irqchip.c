@@ -973,7 +973,38 @@ static int t_guest_debug_singlestep(void)
 	return T_PASS;
 }
 
+/*
+ * Without an in-kernel APIC the TSC-deadline MSR is accepted and reads 0, as in KVM:
+ * QEMU with its own APIC restores it and aborts if KVM_SET_MSRS refuses it.
+ */
+static int t_tsc_deadline_without_irqchip(void)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[1];
+	} m;
+	struct vm vm;
+	struct vcpu v;
+	int r;
+
+	MUST(vm_create(&vm));
+	MUST(vcpu_create(&vm, &v, 0));
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	m.e[0].index = 0x6e0;
+	m.e[0].data = 12345;
+	r = ioctl(v.fd, KVM_SET_MSRS, &m);
+	CHECK(r == 1, "KVM_SET_MSRS(IA32_TSC_DEADLINE) returned %d (%s), expected 1", r,
+	      r < 0 ? strerror(errno) : "-");
+	m.e[0].data = 777;
+	r = ioctl(v.fd, KVM_GET_MSRS, &m);
+	CHECK(r == 1, "KVM_GET_MSRS(IA32_TSC_DEADLINE) returned %d", r);
+	CHECK_EQ("IA32_TSC_DEADLINE without an APIC", m.e[0].data, 0);
+	return T_PASS;
+}
+
 const struct test irqchip_tests[] = {
+	{ "tsc_deadline_without_irqchip", t_tsc_deadline_without_irqchip },
 	{ "guest_debug_sw_breakpoint", t_guest_debug_sw_breakpoint },
 	{ "guest_debug_hw_breakpoint", t_guest_debug_hw_breakpoint },
 	{ "guest_debug_singlestep", t_guest_debug_singlestep },
