@@ -161,7 +161,15 @@ for spec in $runs; do
 			echo "qemu-time $d-$suffix -"
 			continue
 		fi
-		inner_boot "$d-$suffix" "$dev" "$m" "$smp" "$blk"
+		# A boot whose inner console went silent (the known intermittent stall of the
+		# QEMU 7.2 boots, open in issue 9) runs once more; the first attempt stays in
+		# the output as a NOTE line, so the retry is never silent.
+		inner_boot "$d-$suffix" "$dev" "$m" "$smp" "$blk" >/tmp/boot.out
+		if [ "$release" != 10 ] && grep -q "^FAIL .*inner console silent" /tmp/boot.out; then
+			sed -n "s/^FAIL /NOTE first attempt: /p" /tmp/boot.out
+			inner_boot "$d-$suffix" "$dev" "$m" "$smp" "$blk" >/tmp/boot.out
+		fi
+		cat /tmp/boot.out
 	done
 done
 exit 0
