@@ -281,6 +281,8 @@ void okvm_fpu_load(struct okvm_vcpu *vcpu);
 void okvm_fpu_put(struct okvm_vcpu *vcpu);
 void okvm_xcr0_load(struct okvm_vcpu *vcpu);
 void okvm_xcr0_put(struct okvm_vcpu *vcpu);
+void okvm_debugregs_load(struct okvm_vcpu *vcpu, unsigned long *host);
+void okvm_debugregs_put(struct okvm_vcpu *vcpu, const unsigned long *host);
 
 /* mmu.c */
 int okvm_mmu_init(struct okvm_vm *vm);

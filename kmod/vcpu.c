@@ -13,6 +13,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/tsc.h>
+#include <asm/debugreg.h>
 
 #include "okvm.h"
 #include "hv.h"
@@ -234,6 +235,7 @@ static void okvm_events_inject(struct okvm_vcpu *v)
 {
 	struct okvm_event ev = { 0 };
 	bool irq_window;
+	int pending;
 
 	v->ev_inflight = -1;
 	if (!v->exc.injected && !v->nmi_injected && !v->irq.injected)
@@ -258,11 +260,11 @@ static void okvm_events_inject(struct okvm_vcpu *v)
 		ev.type = OKVM_EV_NMI;
 		ev.vector = 2;
 	} else if (v->apic && !v->sti_hlt_hold && okvm_interrupt_allowed(v) &&
-		   okvm_lapic_pending(v) >= 0) {
+		   (pending = okvm_lapic_pending(v)) >= 0) {
 		/* The INTA cycle: the APIC (or the PIC behind it) names the vector now. */
 		v->irq.injected = true;
 		v->irq.soft = false;
-		v->irq.vector = okvm_lapic_accept(v, okvm_lapic_pending(v));
+		v->irq.vector = okvm_lapic_accept(v, pending);
 		v->stat.irq_injections++;
 		ev.type = OKVM_EV_INTR;
 		ev.vector = v->irq.vector;
@@ -1387,6 +1389,32 @@ void okvm_xcr0_put(struct okvm_vcpu *v)
 {
 	if (okvm_host_xcr0 && v->xcr0 != okvm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, okvm_host_xcr0);
+}
+
+/*
+ * The VMM debugger's DR0-3 around an entry (KVM_GUESTDBG_USE_HW_BP): entry loads DR7 from
+ * the VMCB/VMCS, DR0-3 are the hardware's own. The host's are kept in @host. Interrupts off.
+ */
+void okvm_debugregs_load(struct okvm_vcpu *v, unsigned long *host)
+{
+	int i;
+
+	if (!(v->guest_debug & OKVM_GUESTDBG_USE_HW_BP))
+		return;
+	for (i = 0; i < 4; i++) {
+		host[i] = native_get_debugreg(i);
+		native_set_debugreg(i, v->guest_debug_dr[i]);
+	}
+}
+
+void okvm_debugregs_put(struct okvm_vcpu *v, const unsigned long *host)
+{
+	int i;
+
+	if (!(v->guest_debug & OKVM_GUESTDBG_USE_HW_BP))
+		return;
+	for (i = 0; i < 4; i++)
+		native_set_debugreg(i, host[i]);
 }
 
 static void okvm_get_fpu(struct okvm_vcpu *v, struct okvm_fpu *f)

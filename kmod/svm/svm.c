@@ -859,10 +859,9 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	struct svm_vcpu *sv = to_svm(v);
 	struct vmcb *vmcb = sv->vmcb;
 	struct svm_cpu *c;
-	u64 efer, hsave_pa, my_hsave, dr6, dr7, host_dr[4];
-	bool hw_bp = v->guest_debug & OKVM_GUESTDBG_USE_HW_BP;
+	u64 efer, hsave_pa, my_hsave, dr6, dr7;
+	unsigned long host_dr[4];
 	u32 pkru = 0;
-	int i;
 	bool own_svme, foreign, pkeys = boot_cpu_has(X86_FEATURE_OSPKE);
 	int cpu;
 
@@ -876,7 +875,7 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 		vmcb->control.intercept_exc |= BIT(3);
 	else
 		vmcb->control.intercept_exc &= ~BIT(3);
-	vmcb->save.dr7 = hw_bp ? v->guest_debug_dr7 : 0x400;
+	vmcb->save.dr7 = (v->guest_debug & OKVM_GUESTDBG_USE_HW_BP) ? v->guest_debug_dr7 : 0x400;
 
 	kernel_fpu_begin();
 	if (pkeys)
@@ -924,22 +923,13 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 
 	dr7 = native_get_debugreg(7);
 	dr6 = native_get_debugreg(6);
-	if (hw_bp) {
-		/* VMRUN loads DR7 from the VMCB; DR0-3 are the hardware's own. */
-		for (i = 0; i < 4; i++) {
-			host_dr[i] = native_get_debugreg(i);
-			native_set_debugreg(i, v->guest_debug_dr[i]);
-		}
-	}
+	okvm_debugregs_load(v, host_dr);
 	okvm_xcr0_load(v);
 
 	svm_vmrun(virt_to_phys(vmcb), v->regs, virt_to_phys(c->host_save));
 
 	okvm_xcr0_put(v);
-	if (hw_bp) {
-		for (i = 0; i < 4; i++)
-			native_set_debugreg(i, host_dr[i]);
-	}
+	okvm_debugregs_put(v, host_dr);
 	native_set_debugreg(6, dr6);
 	if (native_get_debugreg(7) != dr7)
 		native_set_debugreg(7, dr7);

@@ -1356,8 +1356,8 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	struct vmx_cpu *c;
 	unsigned long cr4;
 	u64 vmcs_pa = virt_to_phys(vx->vmcs), host_sw[SW_NR], guest_sw[SW_NR], dr6, dr7, debugctl;
-	u64 fs_base, kgs_base, t0 = 0, t1 = 0, t2 = 0, t3, host_dr[4];
-	bool hw_bp = v->guest_debug & OKVM_GUESTDBG_USE_HW_BP;
+	u64 fs_base, kgs_base, t0 = 0, t1 = 0, t2 = 0, t3;
+	unsigned long host_dr[4];
 	u32 reason = 0, exit_intr = 0, exit_error = 0, idt_info = 0, idt_error = 0, insn_len = 0;
 	u32 insn_info = 0, insn_error = 0, pkru = 0;
 	u16 ds, es, fs, gs, ldt;
@@ -1426,13 +1426,7 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	}
 	dr7 = native_get_debugreg(7);
 	dr6 = native_get_debugreg(6);
-	if (hw_bp) {
-		/* VM entry loads DR7 from the VMCS; DR0-3 are the hardware's own. */
-		for (i = 0; i < 4; i++) {
-			host_dr[i] = native_get_debugreg(i);
-			native_set_debugreg(i, v->guest_debug_dr[i]);
-		}
-	}
+	okvm_debugregs_load(v, host_dr);
 	okvm_xcr0_load(v);
 	native_write_cr2(vx->cr2);
 
@@ -1440,10 +1434,7 @@ static void vmx_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 
 	vx->cr2 = native_read_cr2();
 	okvm_xcr0_put(v);
-	if (hw_bp) {
-		for (i = 0; i < 4; i++)
-			native_set_debugreg(i, host_dr[i]);
-	}
+	okvm_debugregs_put(v, host_dr);
 	native_set_debugreg(6, dr6);
 	if (dr7 != 0x400)
 		native_set_debugreg(7, dr7);

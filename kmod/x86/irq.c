@@ -242,17 +242,22 @@ bool okvm_mmio_kernel(struct okvm_vcpu *v, u64 gpa, void *data, int len, bool wr
 	return false;
 }
 
+/* As KVM: an irqchip is chosen once, before the first vcpu (vm->lock held). */
+static int okvm_irqchip_choosable(struct okvm_vm *vm)
+{
+	if (vm->irqchip_mode != OKVM_IRQCHIP_NONE)
+		return -EEXIST;
+	return vm->nr_vcpus ? -EINVAL : 0;
+}
+
 /* KVM_CREATE_IRQCHIP: PIC, IOAPIC and default routes; every vcpu created later gets an APIC. */
 static int okvm_irqchip_create(struct okvm_vm *vm)
 {
 	int r;
 
 	mutex_lock(&vm->lock);
-	r = -EEXIST;
-	if (vm->irqchip_mode != OKVM_IRQCHIP_NONE)
-		goto out;
-	r = -EINVAL;
-	if (vm->nr_vcpus)
+	r = okvm_irqchip_choosable(vm);
+	if (r)
 		goto out;
 	r = okvm_pic_create(vm);
 	if (r)
@@ -280,16 +285,11 @@ int okvm_irqchip_enable_split(struct okvm_vm *vm, u64 pins)
 	if (pins > OKVM_MAX_IRQ_ROUTES)
 		return -EINVAL;
 	mutex_lock(&vm->lock);
-	r = -EEXIST;
-	if (vm->irqchip_mode != OKVM_IRQCHIP_NONE)
-		goto out;
-	r = -EINVAL;
-	if (vm->nr_vcpus)
-		goto out;
-	vm->split_pins = pins;
-	WRITE_ONCE(vm->irqchip_mode, OKVM_IRQCHIP_SPLIT);
-	r = 0;
-out:
+	r = okvm_irqchip_choosable(vm);
+	if (!r) {
+		vm->split_pins = pins;
+		WRITE_ONCE(vm->irqchip_mode, OKVM_IRQCHIP_SPLIT);
+	}
 	mutex_unlock(&vm->lock);
 	return r;
 }
