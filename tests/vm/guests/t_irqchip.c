@@ -264,7 +264,7 @@ static int t_lapic_timer_rearm(void)
 }
 
 /*
- * The idle idiom: arm a short one-shot timer and STI;HLT at once, 200 times. The timer
+ * The idle idiom: arm a short one-shot timer and STI;HLT at once, 20 times. The timer
  * often fires before the STI: its interrupt must come after the HLT began, not before
  * (it would return to the HLT and the vcpu would sleep for ever).
  */
@@ -281,11 +281,15 @@ static int t_lapic_sti_hlt(void)
 	emit(&s, APIC_OP_FSW32, 0xf0, 0x1ff);
 	emit(&s, APIC_OP_FSW32, 0x3e0, 0xb);
 	emit(&s, APIC_OP_FSW32, 0x320, 0x48);
-	for (i = 0; i < 100; i++)
+	/*
+	 * 20 rounds: okvm without its fix stalled at the first; kvm_amd (no such fix) meets
+	 * QEMU's shadow bug about once in 4000 rounds, so more would make the reference flaky.
+	 */
+	for (i = 0; i < 20; i++)
 		emit(&s, APIC_OP_ARM_HLT, 0, 1000);
 	emit(&s, APIC_OP_END, 0, 0);
 	MUST(run_script(&v));
-	CHECK_EQ("timer interrupts", count(&vm, 0x48), 100);
+	CHECK_EQ("timer interrupts", count(&vm, 0x48), 20);
 	return T_PASS;
 }
 
