@@ -23,10 +23,18 @@
  * event retries. Switching a pin to edge clears its Remote IRR (guests rely on that on
  * chips without the EOI register). NMI, SMI, INIT and ExtINT are edge by definition.
  * Per event the host does bounded work: at most one message per pin.
+ *
+ * A level line that stays high makes every EOI deliver again at once: an interrupt storm
+ * the guest cannot leave, and the vcpu's host thread never idles. After
+ * IOAPIC_EOI_STREAK_MAX such EOIs in a row, the next delivery waits IOAPIC_STORM_PAUSE_NS
+ * on an hrtimer (KVM pauses the same way), so the guest can reach HLT and the host CPU
+ * gets time for its own work. A storm that ends by itself never sees the pause.
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
 
 #include "../okvm.h"
 #include "irqchip.h"
@@ -45,6 +53,9 @@
 #define RTE_LEVEL		(1ull << 15)
 #define RTE_MASK		(1ull << 16)
 #define RTE_DEST_SHIFT		56
+#define IOAPIC_EOI_STREAK_MAX	10000
+#define IOAPIC_STORM_PAUSE_NS	(10 * NSEC_PER_MSEC)
+
 /* What a guest can write: everything but Delivery Status, Remote IRR and reserved bits. */
 #define RTE_WRITABLE		(0xff000000000000ffull | (7ull << RTE_DM_SHIFT) | RTE_DEST_LOGICAL | \
 				 RTE_POLARITY | RTE_LEVEL | RTE_MASK)
@@ -56,6 +67,9 @@ struct okvm_ioapic {
 	u32 id;				/* bits 3:0 of the ID register's 27:24 */
 	u32 irr;			/* line levels, one bit per pin */
 	u64 rte[IOAPIC_PINS];
+	u16 eoi_streak[IOAPIC_PINS];	/* EOIs in a row that found the line high */
+	u32 paused;			/* pins waiting for storm_timer */
+	struct hrtimer storm_timer;
 };
 
 /* Messages built under the lock, sent after dropping it. */
@@ -125,6 +139,28 @@ static int ioapic_send(struct okvm_ioapic *io, const struct ioapic_out *o)
 	return ret;
 }
 
+/* The storm pause is over: pins still high and not in service fire again. */
+static enum hrtimer_restart ioapic_storm_fn(struct hrtimer *t)
+{
+	struct okvm_ioapic *io = container_of(t, struct okvm_ioapic, storm_timer);
+	struct ioapic_out o;
+	unsigned long flags;
+	int i;
+
+	o.n = 0;
+	spin_lock_irqsave(&io->lock, flags);
+	for (i = 0; i < IOAPIC_PINS; i++) {
+		if (!(io->paused & (1u << i)))
+			continue;
+		if (rte_level(io->rte[i]) && (io->irr & (1u << i)))
+			ioapic_queue(io, i, &o);
+	}
+	io->paused = 0;
+	spin_unlock_irqrestore(&io->lock, flags);
+	ioapic_send(io, &o);
+	return HRTIMER_NORESTART;
+}
+
 int okvm_ioapic_create(struct okvm_vm *vm)
 {
 	struct okvm_ioapic *io = kzalloc(sizeof(*io), GFP_KERNEL);
@@ -134,6 +170,7 @@ int okvm_ioapic_create(struct okvm_vm *vm)
 		return -ENOMEM;
 	spin_lock_init(&io->lock);
 	io->vm = vm;
+	hrtimer_setup(&io->storm_timer, ioapic_storm_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	/* Reset: every entry masked. */
 	for (i = 0; i < IOAPIC_PINS; i++)
 		io->rte[i] = RTE_MASK;
@@ -141,8 +178,16 @@ int okvm_ioapic_create(struct okvm_vm *vm)
 	return 0;
 }
 
+/* VM teardown, before the vcpus go: a storm pause ending now would deliver to them. */
+void okvm_ioapic_stop(struct okvm_vm *vm)
+{
+	if (vm->ioapic)
+		hrtimer_cancel(&vm->ioapic->storm_timer);
+}
+
 void okvm_ioapic_free(struct okvm_vm *vm)
 {
+	okvm_ioapic_stop(vm);
 	kfree(vm->ioapic);
 	vm->ioapic = NULL;
 }
@@ -263,9 +308,23 @@ static void ioapic_eoi_finish(struct okvm_ioapic *io, const u8 *pins, int n)
 		okvm_irq_acked(io->vm, OKVM_IRQCHIP_IOAPIC, pins[i]);
 	o.n = 0;
 	spin_lock_irqsave(&io->lock, flags);
-	for (i = 0; i < n; i++)
-		if (rte_level(io->rte[pins[i]]) && (io->irr & (1u << pins[i])))
-			ioapic_queue(io, pins[i], &o);
+	for (i = 0; i < n; i++) {
+		int pin = pins[i];
+
+		if (!rte_level(io->rte[pin]) || !(io->irr & (1u << pin))) {
+			io->eoi_streak[pin] = 0;
+			continue;
+		}
+		if (++io->eoi_streak[pin] < IOAPIC_EOI_STREAK_MAX) {
+			ioapic_queue(io, pin, &o);
+			continue;
+		}
+		io->eoi_streak[pin] = 0;
+		io->paused |= 1u << pin;
+		if (!hrtimer_is_queued(&io->storm_timer))
+			hrtimer_start(&io->storm_timer, ns_to_ktime(IOAPIC_STORM_PAUSE_NS),
+				      HRTIMER_MODE_REL_HARD);
+	}
 	spin_unlock_irqrestore(&io->lock, flags);
 	ioapic_send(io, &o);
 }

@@ -454,6 +454,8 @@ void okvm_irqchip_vm_stop(struct okvm_vm *vm)
 		okvm_irqfd_release(vm);
 	if (vm->pit)
 		okvm_pit_free(vm);
+	if (vm->ioapic)
+		okvm_ioapic_stop(vm);
 }
 
 /* VM teardown, after every vcpu (and its APIC) is gone. */

@@ -118,6 +118,7 @@ int okvm_pic_set_state(struct okvm_vm *vm, int chip, const struct okvm_pic_state
 /* ---- ioapic.c: the IOAPIC at 0xfec00000, 24 pins ---- */
 
 int okvm_ioapic_create(struct okvm_vm *vm);
+void okvm_ioapic_stop(struct okvm_vm *vm);
 void okvm_ioapic_free(struct okvm_vm *vm);
 /* Pin to @level; returns as okvm_lapic_deliver (or 0 when masked/coalesced). */
 int okvm_ioapic_set_irq(struct okvm_vm *vm, int pin, int level);

@@ -887,6 +887,57 @@ static void t_ioapic_level_eoi(void)
 	vm_free(vm);
 }
 
+/*
+ * A level line that stays high: every EOI delivers again, until 10000 EOIs in a row did;
+ * the next delivery then waits 10 ms. A line that went low in between starts the count over.
+ */
+static void t_ioapic_eoi_storm(void)
+{
+	struct okvm_vm *vm = vm_new();
+	int i;
+
+	reset_records();
+	redir(vm, 9, 0xa041, 0x02000000);
+	okvm_ioapic_set_irq(vm, 9, 1);
+	CHECK_EQ(nmsgs, 1);
+	for (i = 0; i < 9999; i++)
+		okvm_ioapic_eoi(vm, 0x41);
+	CHECK_EQ(nmsgs, 10000);
+	okvm_ioapic_eoi(vm, 0x41);			/* the 10000th in a row: paused */
+	CHECK_EQ(nmsgs, 10000);
+	CHECK_EQ(io_r(vm, 0x10 + 2 * 9), 0xa041);	/* Remote IRR clear meanwhile */
+	advance(9 * NSEC_PER_MSEC);
+	CHECK_EQ(nmsgs, 10000);
+	advance(NSEC_PER_MSEC);
+	CHECK_EQ(nmsgs, 10001);
+	CHECK_EQ(io_r(vm, 0x10 + 2 * 9), 0xe041);
+	/* The count starts over after the pause... */
+	for (i = 0; i < 9999; i++)
+		okvm_ioapic_eoi(vm, 0x41);
+	CHECK_EQ(nmsgs, 20000);
+	/* ...and after an EOI that found the line low. */
+	okvm_ioapic_set_irq(vm, 9, 0);
+	okvm_ioapic_eoi(vm, 0x41);
+	okvm_ioapic_set_irq(vm, 9, 1);
+	CHECK_EQ(nmsgs, 20001);
+	for (i = 0; i < 9999; i++)
+		okvm_ioapic_eoi(vm, 0x41);
+	CHECK_EQ(nmsgs, 30000);
+	/* A pause whose pin went low meanwhile ends with nothing to send. */
+	okvm_ioapic_eoi(vm, 0x41);
+	CHECK_EQ(nmsgs, 30000);
+	okvm_ioapic_set_irq(vm, 9, 0);
+	advance(10 * NSEC_PER_MSEC);
+	CHECK_EQ(nmsgs, 30000);
+	/* A paused VM goes away cleanly: the timer is cancelled with it. */
+	okvm_ioapic_set_irq(vm, 9, 1);
+	CHECK_EQ(nmsgs, 30001);
+	for (i = 0; i < 10000; i++)
+		okvm_ioapic_eoi(vm, 0x41);
+	CHECK_EQ(nmsgs, 40000);
+	vm_free(vm);
+}
+
 static void t_ioapic_mask(void)
 {
 	struct okvm_vm *vm = vm_new();
@@ -1499,6 +1550,7 @@ static const struct {
 	{ "ioapic_redirection_rw", t_ioapic_redir_rw },
 	{ "ioapic_edge", t_ioapic_edge },
 	{ "ioapic_level_eoi", t_ioapic_level_eoi },
+	{ "ioapic_eoi_storm", t_ioapic_eoi_storm },
 	{ "ioapic_mask", t_ioapic_mask },
 	{ "ioapic_destination", t_ioapic_dest },
 	{ "ioapic_access_sizes", t_ioapic_access },
