@@ -162,13 +162,17 @@ for spec in $runs; do
 			continue
 		fi
 		# A boot whose inner console went silent (the known intermittent stall of the
-		# QEMU 7.2 boots, open in issue 9) runs once more; the first attempt stays in
-		# the output as a NOTE line, so the retry is never silent.
+		# QEMU 7.2 boots on okvm, open in issue 9: 2 of 4 boots in one run) runs again,
+		# at most three attempts in all; each stalled attempt stays in the output as a
+		# NOTE line, so a retry is never silent, and three stalls are a FAIL.
+		attempt=1
 		inner_boot "$d-$suffix" "$dev" "$m" "$smp" "$blk" >/tmp/boot.out
-		if [ "$release" != 10 ] && grep -q "^FAIL .*inner console silent" /tmp/boot.out; then
-			sed -n "s/^FAIL /NOTE first attempt: /p" /tmp/boot.out
+		while [ "$release" != 10 ] && [ $attempt -lt 3 ] &&
+		      grep -q "^FAIL .*inner console silent" /tmp/boot.out; do
+			sed -n "s/^FAIL /NOTE attempt $attempt of 3: /p" /tmp/boot.out
+			attempt=$((attempt + 1))
 			inner_boot "$d-$suffix" "$dev" "$m" "$smp" "$blk" >/tmp/boot.out
-		fi
+		done
 		cat /tmp/boot.out
 	done
 done
