@@ -114,6 +114,22 @@ static void ioapic_queue(struct okvm_ioapic *io, int pin, struct ioapic_out *o)
 	o->pin[o->n++] = pin;
 }
 
+/* Is @pin a level pin whose line is asserted (lock held)? */
+static bool ioapic_level_high(struct okvm_ioapic *io, int pin)
+{
+	return rte_level(io->rte[pin]) && (io->irr & (1u << pin));
+}
+
+/* Queue every pin in @pins that is a level pin with its line asserted (lock held). */
+static void ioapic_queue_high(struct okvm_ioapic *io, u32 pins, struct ioapic_out *o)
+{
+	int i;
+
+	for (i = 0; i < IOAPIC_PINS; i++)
+		if ((pins & (1u << i)) && ioapic_level_high(io, i))
+			ioapic_queue(io, i, o);
+}
+
 /* Send the queued messages (no lock held). Returns the sum of accepting vcpus. */
 static int ioapic_send(struct okvm_ioapic *io, const struct ioapic_out *o)
 {
@@ -145,16 +161,10 @@ static enum hrtimer_restart ioapic_storm_fn(struct hrtimer *t)
 	struct okvm_ioapic *io = container_of(t, struct okvm_ioapic, storm_timer);
 	struct ioapic_out o;
 	unsigned long flags;
-	int i;
 
 	o.n = 0;
 	spin_lock_irqsave(&io->lock, flags);
-	for (i = 0; i < IOAPIC_PINS; i++) {
-		if (!(io->paused & (1u << i)))
-			continue;
-		if (rte_level(io->rte[i]) && (io->irr & (1u << i)))
-			ioapic_queue(io, i, &o);
-	}
+	ioapic_queue_high(io, io->paused, &o);
 	io->paused = 0;
 	spin_unlock_irqrestore(&io->lock, flags);
 	ioapic_send(io, &o);
@@ -266,7 +276,7 @@ static void ioapic_reg_write(struct okvm_ioapic *io, u32 val, struct ioapic_out 
 		e &= ~RTE_REMOTE_IRR;
 	io->rte[pin] = e;
 	/* An unmasked level pin whose line is high fires now. */
-	if (rte_level(e) && (io->irr & (1u << pin)))
+	if (ioapic_level_high(io, pin))
 		ioapic_queue(io, pin, o);
 }
 
@@ -311,7 +321,7 @@ static void ioapic_eoi_finish(struct okvm_ioapic *io, const u8 *pins, int n)
 	for (i = 0; i < n; i++) {
 		int pin = pins[i];
 
-		if (!rte_level(io->rte[pin]) || !(io->irr & (1u << pin))) {
+		if (!ioapic_level_high(io, pin)) {
 			io->eoi_streak[pin] = 0;
 			continue;
 		}
@@ -440,9 +450,7 @@ int okvm_ioapic_set_state(struct okvm_vm *vm, const struct okvm_ioapic_state *s)
 		io->rte[i] = (e & RTE_WRITABLE) | (rte_level(e) ? e & RTE_REMOTE_IRR : 0);
 	}
 	/* Asserted level pins that are not waiting for an EOI fire, as after a write. */
-	for (i = 0; i < IOAPIC_PINS; i++)
-		if (rte_level(io->rte[i]) && (io->irr & (1u << i)))
-			ioapic_queue(io, i, &o);
+	ioapic_queue_high(io, ~0u, &o);
 	spin_unlock_irqrestore(&io->lock, flags);
 	ioapic_send(io, &o);
 	return 0;

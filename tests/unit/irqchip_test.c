@@ -891,17 +891,21 @@ static void t_ioapic_level_eoi(void)
  * A level line that stays high: every EOI delivers again, until 10000 EOIs in a row did;
  * the next delivery then waits 10 ms. A line that went low in between starts the count over.
  */
+static void eoi_times(struct okvm_vm *vm, u8 vector, int n)
+{
+	while (n-- > 0)
+		okvm_ioapic_eoi(vm, vector);
+}
+
 static void t_ioapic_eoi_storm(void)
 {
 	struct okvm_vm *vm = vm_new();
-	int i;
 
 	reset_records();
 	redir(vm, 9, 0xa041, 0x02000000);
 	okvm_ioapic_set_irq(vm, 9, 1);
 	CHECK_EQ(nmsgs, 1);
-	for (i = 0; i < 9999; i++)
-		okvm_ioapic_eoi(vm, 0x41);
+	eoi_times(vm, 0x41, 9999);
 	CHECK_EQ(nmsgs, 10000);
 	okvm_ioapic_eoi(vm, 0x41);			/* the 10000th in a row: paused */
 	CHECK_EQ(nmsgs, 10000);
@@ -912,16 +916,14 @@ static void t_ioapic_eoi_storm(void)
 	CHECK_EQ(nmsgs, 10001);
 	CHECK_EQ(io_r(vm, 0x10 + 2 * 9), 0xe041);
 	/* The count starts over after the pause... */
-	for (i = 0; i < 9999; i++)
-		okvm_ioapic_eoi(vm, 0x41);
+	eoi_times(vm, 0x41, 9999);
 	CHECK_EQ(nmsgs, 20000);
 	/* ...and after an EOI that found the line low. */
 	okvm_ioapic_set_irq(vm, 9, 0);
 	okvm_ioapic_eoi(vm, 0x41);
 	okvm_ioapic_set_irq(vm, 9, 1);
 	CHECK_EQ(nmsgs, 20001);
-	for (i = 0; i < 9999; i++)
-		okvm_ioapic_eoi(vm, 0x41);
+	eoi_times(vm, 0x41, 9999);
 	CHECK_EQ(nmsgs, 30000);
 	/* A pause whose pin went low meanwhile ends with nothing to send. */
 	okvm_ioapic_eoi(vm, 0x41);
@@ -932,8 +934,7 @@ static void t_ioapic_eoi_storm(void)
 	/* A paused VM goes away cleanly: the timer is cancelled with it. */
 	okvm_ioapic_set_irq(vm, 9, 1);
 	CHECK_EQ(nmsgs, 30001);
-	for (i = 0; i < 10000; i++)
-		okvm_ioapic_eoi(vm, 0x41);
+	eoi_times(vm, 0x41, 10000);
 	CHECK_EQ(nmsgs, 40000);
 	vm_free(vm);
 }
