@@ -964,9 +964,11 @@ static void svm_vcpu_run(struct okvm_vcpu *v, struct okvm_exit *x)
 	svm_intinfo(x, vmcb->control.exit_int_info);
 	if (trace_exits > 0) {
 		trace_exits--;
-		pr_info("okvm: exit %#llx info1 %#llx info2 %#llx intinfo %#llx rip %#llx\n",
+		pr_info("okvm: exit %#llx info1 %#llx info2 %#llx intinfo %#llx rip %#llx rsp %#llx rflags %#llx cr0 %#llx cr3 %#llx shadow %#llx\n",
 			vmcb->control.exit_code, vmcb->control.exit_info1, vmcb->control.exit_info2,
-			vmcb->control.exit_int_info, vmcb->save.rip);
+			vmcb->control.exit_int_info, vmcb->save.rip, vmcb->save.rsp,
+			vmcb->save.rflags, vmcb->save.cr0, vmcb->save.cr3,
+			(u64)vmcb->control.int_state);
 	}
 	svm_exit_decode(v, x);
 }

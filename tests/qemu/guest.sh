@@ -37,6 +37,30 @@ inner_show() {
 	tr -d '\r' | sed "s/\[\( *[0-9][0-9]*\.[0-9]*\]\)/ \1/g; s/^/$1/"
 }
 
+# stall_report: what a silent inner guest's QEMU is doing, printed as "stall: " lines
+# before the watcher ends it. Per QEMU thread: name, state and CPU ticks (utime+stime),
+# twice 2 s apart, and its kernel stack; on okvm, the next exits it logs (trace_exits).
+stall_report() {
+	local pid t name state ticks k=/sys/module/okvm/parameters/trace_exits
+	pid=$(pidof qemu-system-x86_64) || { echo "stall: no QEMU process"; return; }
+	[ -w $k ] && dmesg -c >/dev/null && echo 20 >$k
+	for pass in 1 2; do
+		for t in /proc/$pid/task/*; do
+			read name <$t/comm
+			# Fields after "(comm)": state is the 1st, utime and stime the 12th and 13th.
+			set -- $(sed 's/.*) //' $t/stat)
+			echo "stall: pass $pass tid ${t##*/} $name state $1 ticks $((${12} + ${13}))"
+			[ $pass = 2 ] && sed "s/^/stall:   /" $t/stack 2>/dev/null | head -8
+		done
+		[ $pass = 1 ] && sleep 2
+	done
+	if [ -w $k ]; then
+		echo "stall: okvm exits logged in 2 s (trace_exits, at most 20):"
+		dmesg | grep -a 'okvm: exit' | sed 's/^[^]]*] /stall:   /'
+		echo 0 >$k
+	fi
+}
+
 # inner_boot NAME DEVICE MACHINE SMP BLK: one QEMU run with its console in /tmp/NAME.log.
 inner_boot() {
 	local name=$1 dev=$2 machine=$3 smp=$4 blk=$5 log=/tmp/$1.log end=/tmp/$1.end
@@ -98,6 +122,7 @@ inner_boot() {
 		else
 			continue
 		fi
+		case $stop in *silent*) stall_report ;; esac
 		# The only QEMU in this guest. A TERM first, so that it can say goodbye.
 		killall qemu-system-x86_64 2>/dev/null
 		sleep 3
@@ -162,14 +187,16 @@ for spec in $runs; do
 			continue
 		fi
 		# A boot whose inner console went silent (the known intermittent stall of the
-		# QEMU 7.2 boots on okvm, open in issue 9: 2 of 4 boots in one run) runs again,
-		# at most three attempts in all; each stalled attempt stays in the output as a
-		# NOTE line, so a retry is never silent, and three stalls are a FAIL.
+		# QEMU 7.2 boots on okvm, open in issue 9: the inner vcpu spins at one
+		# instruction with interrupts off; seen only on -M pc after a kvm_amd boot in the
+		# same outer guest) runs again, at most three attempts in all; each stalled
+		# attempt stays in the output as a NOTE line with its stall report, so a retry is
+		# never silent, and three stalls are a FAIL.
 		attempt=1
 		inner_boot "$d-$suffix" "$dev" "$m" "$smp" "$blk" >/tmp/boot.out
 		while [ "$release" != 10 ] && [ $attempt -lt 3 ] &&
 		      grep -q "^FAIL .*inner console silent" /tmp/boot.out; do
-			sed -n "s/^FAIL /NOTE attempt $attempt of 3: /p" /tmp/boot.out
+			sed -n "s/^FAIL /NOTE attempt $attempt of 3: /p; /^stall: /p; /^    > /p" /tmp/boot.out
 			attempt=$((attempt + 1))
 			inner_boot "$d-$suffix" "$dev" "$m" "$smp" "$blk" >/tmp/boot.out
 		done
