@@ -1728,8 +1728,9 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 		struct okvm_lapic_state *st;
 		long r = 0;
 
+		/* No APIC in the kernel: EINVAL, as KVM. */
 		if (!v->apic)
-			return -ENXIO;
+			return -EINVAL;
 		st = kzalloc(sizeof(*st), GFP_KERNEL);
 		if (!st)
 			return -ENOMEM;
@@ -1744,7 +1745,7 @@ static long okvm_vcpu_ioctl_locked(struct okvm_vcpu *v, unsigned int cmd, void _
 		long r;
 
 		if (!v->apic)
-			return -ENXIO;
+			return -EINVAL;
 		st = memdup_user(argp, sizeof(*st));
 		if (IS_ERR(st))
 			return PTR_ERR(st);

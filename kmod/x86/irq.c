@@ -47,16 +47,36 @@ static void okvm_routes_replace(struct okvm_vm *vm, struct okvm_irq_routes *new)
 		kvfree_rcu(old, rcu);
 }
 
-/* KVM's rules: at most 4096 entries, no flags, known types, valid pins; all or nothing. */
+/*
+ * KVM's rule for one GSI: at most one route per irqchip, and an MSI route alone. seen[]
+ * holds per GSI a bit per irqchip (0-2) and bit 3 for a non-irqchip route.
+ */
+static bool okvm_route_unique(u8 *seen, const struct okvm_irq_routing_entry *e)
+{
+	u8 bit = e->type == OKVM_IRQ_ROUTING_IRQCHIP ? BIT(e->u.irqchip.irqchip) : BIT(3);
+	u8 clash = bit == BIT(3) ? 0xff : bit | BIT(3);
+
+	if (seen[e->gsi] & clash)
+		return false;
+	seen[e->gsi] |= bit;
+	return true;
+}
+
+/*
+ * KVM's rules: an irqchip first, at most 4096 entries, no flags, known types, valid pins,
+ * no GSI routed twice to one chip; all or nothing.
+ */
 static noinline_for_stack long okvm_set_gsi_routing(struct okvm_vm *vm, void __user *argp)
 {
 	struct okvm_irq_routing hdr;
 	struct okvm_irq_routes *t;
+	u8 *seen;
 	u32 i;
 
 	if (copy_from_user(&hdr, argp, sizeof(hdr)))
 		return -EFAULT;
-	if (hdr.nr > OKVM_MAX_IRQ_ROUTES || hdr.flags)
+	if (READ_ONCE(vm->irqchip_mode) == OKVM_IRQCHIP_NONE ||
+	    hdr.nr > OKVM_MAX_IRQ_ROUTES || hdr.flags)
 		return -EINVAL;
 	t = kvzalloc(struct_size(t, e, hdr.nr), GFP_KERNEL_ACCOUNT);
 	if (!t)
@@ -66,12 +86,19 @@ static noinline_for_stack long okvm_set_gsi_routing(struct okvm_vm *vm, void __u
 		kvfree(t);
 		return -EFAULT;
 	}
+	seen = kzalloc(OKVM_MAX_IRQ_ROUTES, GFP_KERNEL);
+	if (!seen) {
+		kvfree(t);
+		return -ENOMEM;
+	}
 	for (i = 0; i < hdr.nr; i++) {
-		if (!okvm_route_valid(vm, &t->e[i])) {
+		if (!okvm_route_valid(vm, &t->e[i]) || !okvm_route_unique(seen, &t->e[i])) {
+			kfree(seen);
 			kvfree(t);
 			return -EINVAL;
 		}
 	}
+	kfree(seen);
 	okvm_routes_replace(vm, t);
 	return 0;
 }
@@ -285,7 +312,8 @@ int okvm_irqchip_enable_split(struct okvm_vm *vm, u64 pins)
 	if (pins > OKVM_MAX_IRQ_ROUTES)
 		return -EINVAL;
 	mutex_lock(&vm->lock);
-	r = okvm_irqchip_choosable(vm);
+	/* KVM says EEXIST here for vcpus too (KVM_CREATE_IRQCHIP: EINVAL). */
+	r = okvm_irqchip_choosable(vm) ? -EEXIST : 0;
 	if (!r) {
 		vm->split_pins = pins;
 		WRITE_ONCE(vm->irqchip_mode, OKVM_IRQCHIP_SPLIT);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -18,6 +19,8 @@
 
 struct ctx {
 	int sys, vm, vcpu;
+	int ivm, ivcpu;		/* a second VM with the in-kernel irqchip, and its vcpu 0 */
+	int efd;		/* an eventfd */
 	uint8_t *mem;		/* slot 0: 64 KiB at 0 */
 	uint8_t *ro;		/* a read-only page */
 	void *hole;		/* unmapped */
@@ -31,6 +34,7 @@ static int ctx_make(struct ctx *c, const char *path)
 	struct okvm_userspace_memory_region m = { 0 };
 
 	memset(c, 0, sizeof(*c));
+	c->ivm = c->ivcpu = c->efd = -1;
 	c->sys = dev_open(path);
 	if (c->sys < 0)
 		return -1;
@@ -49,6 +53,12 @@ static int ctx_make(struct ctx *c, const char *path)
 
 static void ctx_free(struct ctx *c)
 {
+	if (c->efd >= 0)
+		close(c->efd);
+	if (c->ivcpu >= 0)
+		close(c->ivcpu);
+	if (c->ivm >= 0)
+		close(c->ivm);
 	close(c->vcpu);
 	close(c->vm);
 	close(c->sys);
@@ -183,6 +193,202 @@ static long from_child(struct ctx *c, int which)
 	return v;
 }
 
+/*
+ * The irqchip VM of a case, made on first use: KVM_CREATE_IRQCHIP (and, with pit, KVM_CREATE_PIT2)
+ * before its vcpu 0 (vcpu too), as the API requires. -1 (errno kept) when a step fails.
+ */
+static int irq_vm(struct ctx *c, int pit, int vcpu)
+{
+	struct okvm_pit_config pc = { 0 };
+
+	if (c->ivm < 0) {
+		c->ivm = ioctl(c->sys, OKVM_CREATE_VM, 0);
+		if (c->ivm < 0 || ioctl(c->ivm, OKVM_CREATE_IRQCHIP, 0))
+			return -1;
+		if (pit && ioctl(c->ivm, OKVM_CREATE_PIT2, &pc))
+			return -1;
+	}
+	if (vcpu && c->ivcpu < 0) {
+		c->ivcpu = ioctl(c->ivm, OKVM_CREATE_VCPU, 0);
+		if (c->ivcpu < 0)
+			return -1;
+	}
+	return vcpu ? c->ivcpu : c->ivm;
+}
+
+static int efd(struct ctx *c)
+{
+	if (c->efd < 0)
+		c->efd = eventfd(0, EFD_CLOEXEC);
+	return c->efd;
+}
+
+static long irq_line(int fd, unsigned long req, uint32_t irq)
+{
+	struct okvm_irq_level l = { .irq = irq, .level = 1 };
+
+	return fd < 0 ? -1 : ioctl(fd, req, &l);
+}
+
+static long irqchip_op(struct ctx *c, unsigned long req, uint32_t chip, int null)
+{
+	struct okvm_irqchip ch = { .chip_id = chip };
+	int fd = irq_vm(c, 0, 0);
+
+	return fd < 0 ? -1 : ioctl(fd, req, null ? NULL : &ch);
+}
+
+/* KVM_SET_GSI_ROUTING with one entry (two when dup): an IOAPIC pin unless type says otherwise. */
+static long routing(struct ctx *c, uint32_t nr, uint32_t flags, uint32_t gsi, uint32_t type,
+		    uint32_t eflags, uint32_t pin, int dup)
+{
+	struct { struct okvm_irq_routing h; struct okvm_irq_routing_entry e[2]; } r;
+	int fd = irq_vm(c, 0, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.h.nr = nr;
+	r.h.flags = flags;
+	r.e[0].gsi = gsi;
+	r.e[0].type = type;
+	r.e[0].flags = eflags;
+	r.e[0].u.irqchip.irqchip = OKVM_IRQCHIP_IOAPIC;
+	r.e[0].u.irqchip.pin = pin;
+	r.e[1] = r.e[0];
+	if (!dup)
+		r.e[1].gsi = gsi + 1;
+	return ioctl(fd, OKVM_SET_GSI_ROUTING, &r);
+}
+
+static long irqfd(int vm, int fd, uint32_t gsi, uint32_t flags, int twice)
+{
+	struct okvm_irqfd f = { .fd = (uint32_t)fd, .gsi = gsi, .flags = flags, .resamplefd = (uint32_t)fd };
+
+	if (vm < 0)
+		return -1;
+	if (twice && ioctl(vm, OKVM_IRQFD, &f))
+		return -1;
+	return ioctl(vm, OKVM_IRQFD, &f);
+}
+
+static long ioeventfd(struct ctx *c, int fd, uint64_t addr, uint32_t len, uint32_t flags, int twice)
+{
+	struct okvm_ioeventfd e = { .addr = addr, .len = len, .fd = fd, .flags = flags };
+
+	if (twice && ioctl(c->vm, OKVM_IOEVENTFD, &e))
+		return -1;
+	return ioctl(c->vm, OKVM_IOEVENTFD, &e);
+}
+
+static long msi(int vm, uint32_t addr_lo, uint32_t flags)
+{
+	struct okvm_msi m = { .address_lo = addr_lo, .data = 0x30, .flags = flags };
+
+	return vm < 0 ? -1 : ioctl(vm, OKVM_SIGNAL_MSI, &m);
+}
+
+static long coalesced(struct ctx *c, unsigned long req, uint64_t addr, uint32_t size, uint32_t pio)
+{
+	struct okvm_coalesced_mmio_zone z = { .addr = addr, .size = size, .pio = pio };
+
+	return ioctl(c->vm, req, &z);
+}
+
+static long enable_cap(int fd, uint32_t cap, uint32_t flags, uint64_t arg0)
+{
+	struct okvm_enable_cap e = { .cap = cap, .flags = flags, .args = { arg0 } };
+
+	return fd < 0 ? -1 : ioctl(fd, OKVM_ENABLE_CAP, &e);
+}
+
+static long slot2(struct ctx *c, uint32_t flags, uint64_t pad)
+{
+	struct okvm_userspace_memory_region2 m = {
+		.slot = 1, .flags = flags, .guest_phys_addr = 0x100000, .memory_size = 0x1000,
+		.userspace_addr = (uintptr_t)c->mem + 0x10000, .pad2 = { pad },
+	};
+
+	return ioctl(c->vm, OKVM_SET_USER_MEMORY_REGION2, &m);
+}
+
+static long set_clock(struct ctx *c, uint32_t flags)
+{
+	struct okvm_clock_data d = { .flags = flags };
+
+	return ioctl(c->vm, OKVM_SET_CLOCK, &d);
+}
+
+static long pit2(struct ctx *c, int create_flags, int twice)
+{
+	struct okvm_pit_config pc = { .flags = (uint32_t)create_flags };
+	int fd = irq_vm(c, 0, 0);
+
+	if (fd < 0)
+		return -1;
+	if (twice && ioctl(fd, OKVM_CREATE_PIT2, &pc))
+		return -1;
+	return ioctl(fd, OKVM_CREATE_PIT2, &pc);
+}
+
+/* KVM_SET_VCPU_EVENTS from the vcpu's own, with one field made bad. */
+static long events_bad(struct ctx *c, int what)
+{
+	struct okvm_vcpu_events e;
+
+	if (ioctl(c->vcpu, OKVM_GET_VCPU_EVENTS, &e))
+		return -1;
+	switch (what) {
+	case 0: e.flags |= 1u << 20; break;				/* unknown flag */
+	case 1: e.exception.injected = 1; e.exception.nr = 32; break;	/* not an exception */
+	case 2: e.flags |= OKVM_VCPUEVENT_VALID_SMM; e.smi.smm = 1; break;	/* SMM */
+	case 3: e.exception.injected = 1; e.exception.pending = 1; e.exception.nr = 13; break;
+	}
+	return ioctl(c->vcpu, OKVM_SET_VCPU_EVENTS, &e);
+}
+
+static long debugregs_bad(struct ctx *c, int what)
+{
+	struct okvm_debugregs d;
+
+	if (ioctl(c->vcpu, OKVM_GET_DEBUGREGS, &d))
+		return -1;
+	switch (what) {
+	case 0: d.flags = 1; break;
+	case 1: d.dr6 |= 1ULL << 40; break;
+	case 2: d.dr7 |= 1ULL << 40; break;
+	}
+	return ioctl(c->vcpu, OKVM_SET_DEBUGREGS, &d);
+}
+
+static long guest_debug(struct ctx *c, uint32_t control)
+{
+	struct okvm_guest_debug g = { .control = control };
+
+	return ioctl(c->vcpu, OKVM_SET_GUEST_DEBUG, &g);
+}
+
+static long setup_mce(struct ctx *c, uint64_t cap)
+{
+	return ioctl(c->vcpu, OKVM_X86_SETUP_MCE, &cap);
+}
+
+static long set_mce(struct ctx *c, uint8_t bank, int setup)
+{
+	struct okvm_x86_mce m = { .status = 1ULL << 63, .bank = bank };
+
+	if (setup && setup_mce(c, 0x106))	/* MCG_CTL_P, 6 banks */
+		return -1;
+	return ioctl(c->vcpu, OKVM_X86_SET_MCE, &m);
+}
+
+static long vapic(int vcpu, uint64_t addr)
+{
+	struct okvm_vapic_addr a = { addr };
+
+	return vcpu < 0 ? -1 : ioctl(vcpu, OKVM_SET_VAPIC_ADDR, &a);
+}
+
 #define BAD_DEBUGCTL 0x1d9
 
 struct bcase {
@@ -306,6 +512,107 @@ CASE(vcpu_run_from_child, from_child(c, 2))
 CASE(vcpu_mmap_offset_far, (long)(mmap(NULL, 4096, PROT_READ, MAP_SHARED, c->vcpu, 4096 * 100) == MAP_FAILED ? -1 : 0))
 CASE(vcpu_mmap_exec, (long)(mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, c->vcpu, 0) == MAP_FAILED ? -1 : 0))
 
+CASE(sys_mce_cap_null, ioctl(c->sys, OKVM_X86_GET_MCE_CAP_SUPPORTED, NULL))
+
+CASE(vm_irqchip_after_vcpu, ioctl(c->vm, OKVM_CREATE_IRQCHIP, 0))
+CASE(vm_irqchip_twice, (irq_vm(c, 0, 0) < 0 ? -1 : ioctl(c->ivm, OKVM_CREATE_IRQCHIP, 0)))
+CASE(vm_irq_line_no_irqchip, irq_line(c->vm, OKVM_IRQ_LINE, 4))
+CASE(vm_irq_line_status_no_irqchip, irq_line(c->vm, OKVM_IRQ_LINE_STATUS, 4))
+CASE(vm_irq_line_null, (irq_vm(c, 0, 0) < 0 ? -1 : ioctl(c->ivm, OKVM_IRQ_LINE, NULL)))
+CASE(vm_irq_line_status_null, (irq_vm(c, 0, 0) < 0 ? -1 : ioctl(c->ivm, OKVM_IRQ_LINE_STATUS, NULL)))
+CASE(vm_irq_line_gsi_huge, irq_line(irq_vm(c, 0, 0), OKVM_IRQ_LINE, 0x7fffffff))
+CASE(vm_irq_line_status_gsi_huge, irq_line(irq_vm(c, 0, 0), OKVM_IRQ_LINE_STATUS, 0x7fffffff))
+CASE(vm_get_irqchip_no_irqchip, ioctl(c->vm, OKVM_GET_IRQCHIP, &(struct okvm_irqchip){ .chip_id = 0 }))
+CASE(vm_get_irqchip_id_3, irqchip_op(c, OKVM_GET_IRQCHIP, 3, 0))
+CASE(vm_set_irqchip_id_huge, irqchip_op(c, OKVM_SET_IRQCHIP, 0x7fffffff, 0))
+CASE(vm_get_irqchip_null, irqchip_op(c, OKVM_GET_IRQCHIP, 0, 1))
+CASE(vm_set_irqchip_null, irqchip_op(c, OKVM_SET_IRQCHIP, 2, 1))
+CASE(vm_pit2_no_irqchip, ioctl(c->vm, OKVM_CREATE_PIT2, &(struct okvm_pit_config){ 0 }))
+CASE(vm_pit2_twice, pit2(c, 0, 1))
+CASE(vm_pit2_flags_unknown, pit2(c, 0x80, 0))
+CASE(vm_pit2_null, (irq_vm(c, 0, 0) < 0 ? -1 : ioctl(c->ivm, OKVM_CREATE_PIT2, NULL)))
+CASE(vm_get_pit2_no_pit, (irq_vm(c, 0, 0) < 0 ? -1 : ioctl(c->ivm, OKVM_GET_PIT2, c->mem + 0x10000)))
+CASE(vm_set_pit2_null, (irq_vm(c, 1, 0) < 0 ? -1 : ioctl(c->ivm, OKVM_SET_PIT2, NULL)))
+CASE(vm_routing_null, (irq_vm(c, 0, 0) < 0 ? -1 : ioctl(c->ivm, OKVM_SET_GSI_ROUTING, NULL)))
+CASE(vm_routing_nr_huge, routing(c, 0x7fffffff, 0, 1, OKVM_IRQ_ROUTING_IRQCHIP, 0, 1, 0))
+CASE(vm_routing_flags, routing(c, 1, 1, 1, OKVM_IRQ_ROUTING_IRQCHIP, 0, 1, 0))
+CASE(vm_routing_type_unknown, routing(c, 1, 0, 1, 99, 0, 1, 0))
+CASE(vm_routing_entry_flags, routing(c, 1, 0, 1, OKVM_IRQ_ROUTING_IRQCHIP, 1, 1, 0))
+CASE(vm_routing_pin_huge, routing(c, 1, 0, 1, OKVM_IRQ_ROUTING_IRQCHIP, 0, 99, 0))
+CASE(vm_routing_gsi_huge, routing(c, 1, 0, 0x7fffffff, OKVM_IRQ_ROUTING_IRQCHIP, 0, 1, 0))
+CASE(vm_routing_same_chip_twice, routing(c, 2, 0, 1, OKVM_IRQ_ROUTING_IRQCHIP, 0, 1, 1))
+CASE(vm_routing_no_irqchip, (ioctl(c->vm, OKVM_SET_GSI_ROUTING, &(struct okvm_irq_routing){ 0 })))
+CASE(vm_irqfd_bad_fd, irqfd(irq_vm(c, 0, 0), -1, 1, 0, 0))
+CASE(vm_irqfd_not_eventfd, irqfd(irq_vm(c, 0, 0), c->sys, 1, 0, 0))
+CASE(vm_irqfd_flags_unknown, irqfd(irq_vm(c, 0, 0), efd(c), 1, 1u << 6, 0))
+CASE(vm_irqfd_twice, irqfd(irq_vm(c, 0, 0), efd(c), 1, 0, 1))
+CASE(vm_irqfd_deassign_absent, irqfd(irq_vm(c, 0, 0), efd(c), 1, OKVM_IRQFD_FLAG_DEASSIGN, 0))
+CASE(vm_irqfd_resample_bad_fd, (irq_vm(c, 0, 0) < 0 ? -1 : ioctl(c->ivm, OKVM_IRQFD, &(struct okvm_irqfd){
+	.fd = (uint32_t)efd(c), .gsi = 1, .flags = OKVM_IRQFD_FLAG_RESAMPLE, .resamplefd = 0x7fffffff })))
+CASE(vm_irqfd_no_irqchip, irqfd(c->vm, efd(c), 1, 0, 0))
+CASE(vm_ioeventfd_len3, ioeventfd(c, efd(c), 0x1000, 3, 0, 0))
+CASE(vm_ioeventfd_flags_unknown, ioeventfd(c, efd(c), 0x1000, 4, 1u << 6, 0))
+CASE(vm_ioeventfd_bad_fd, ioeventfd(c, -1, 0x1000, 4, 0, 0))
+CASE(vm_ioeventfd_not_eventfd, ioeventfd(c, c->sys, 0x1000, 4, 0, 0))
+CASE(vm_ioeventfd_twice, ioeventfd(c, efd(c), 0x1000, 4, 0, 1))
+CASE(vm_ioeventfd_deassign_absent, ioeventfd(c, efd(c), 0x1000, 4, OKVM_IOEVENTFD_FLAG_DEASSIGN, 0))
+CASE(vm_ioeventfd_addr_wraps, ioeventfd(c, efd(c), ~0ULL - 1, 4, 0, 0))
+CASE(vm_ioeventfd_pio_len0, ioeventfd(c, efd(c), 0x80, 0, OKVM_IOEVENTFD_FLAG_PIO, 0))
+CASE(vm_msi_no_irqchip, msi(c->vm, 0xfee00000, 0))
+CASE(vm_msi_flags_unknown, msi(irq_vm(c, 0, 0), 0xfee00000, 2))
+CASE(vm_msi_null, (irq_vm(c, 0, 0) < 0 ? -1 : ioctl(c->ivm, OKVM_SIGNAL_MSI, NULL)))
+CASE(vm_coalesced_size0, coalesced(c, OKVM_REGISTER_COALESCED_MMIO, 0x100000, 0, 0))
+CASE(vm_coalesced_wraps, coalesced(c, OKVM_REGISTER_COALESCED_MMIO, ~0ULL - 0xfff, 0x2000, 0))
+CASE(vm_coalesced_pio_2, coalesced(c, OKVM_REGISTER_COALESCED_MMIO, 0x80, 1, 2))
+CASE(vm_coalesced_unregister_absent, coalesced(c, OKVM_UNREGISTER_COALESCED_MMIO, 0x100000, 0x1000, 0))
+CASE(vm_coalesced_null, ioctl(c->vm, OKVM_REGISTER_COALESCED_MMIO, NULL))
+CASE(vm_set_clock_flags_unknown, set_clock(c, 1u << 7))
+CASE(vm_set_clock_null, ioctl(c->vm, OKVM_SET_CLOCK, NULL))
+CASE(vm_get_clock_readonly, ioctl(c->vm, OKVM_GET_CLOCK, c->ro))
+CASE(vm_enable_cap_unknown, enable_cap(c->vm, 0x7fff0000, 0, 0))
+CASE(vm_enable_cap_flags, enable_cap(c->vm, OKVM_CAP_SPLIT_IRQCHIP, 1, 24))
+CASE(vm_split_irqchip_after_vcpu, enable_cap(c->vm, OKVM_CAP_SPLIT_IRQCHIP, 0, 24))
+CASE(vm_split_irqchip_pins_huge, (c->ivm = ioctl(c->sys, OKVM_CREATE_VM, 0),
+	enable_cap(c->ivm, OKVM_CAP_SPLIT_IRQCHIP, 0, 1000)))
+CASE(vm_enable_cap_null, ioctl(c->vm, OKVM_ENABLE_CAP, NULL))
+CASE(vm_boot_cpu_id_huge, (c->ivm = ioctl(c->sys, OKVM_CREATE_VM, 0),
+	c->ivm < 0 ? -1 : ioctl(c->ivm, OKVM_SET_BOOT_CPU_ID, 0x7fffffffL)))
+CASE(vm_boot_cpu_id_after_vcpu, ioctl(c->vm, OKVM_SET_BOOT_CPU_ID, 1L))
+CASE(vm_slot2_guest_memfd, slot2(c, OKVM_MEM_GUEST_MEMFD, 0))
+CASE(vm_slot2_pad, slot2(c, 0, 1))
+CASE(vm_slot2_null, ioctl(c->vm, OKVM_SET_USER_MEMORY_REGION2, NULL))
+
+CASE(vcpu_get_lapic_no_irqchip, ioctl(c->vcpu, OKVM_GET_LAPIC, c->mem + 0x10000))
+CASE(vcpu_set_lapic_no_irqchip, ioctl(c->vcpu, OKVM_SET_LAPIC, c->mem + 0x10000))
+CASE(vcpu_get_lapic_null, (irq_vm(c, 0, 1) < 0 ? -1 : ioctl(c->ivcpu, OKVM_GET_LAPIC, NULL)))
+CASE(vcpu_set_lapic_unmapped, (irq_vm(c, 0, 1) < 0 ? -1 : ioctl(c->ivcpu, OKVM_SET_LAPIC, c->hole)))
+CASE(vcpu_interrupt_with_irqchip, (irq_vm(c, 0, 1) < 0 ? -1 :
+	ioctl(c->ivcpu, OKVM_INTERRUPT, &(struct okvm_interrupt){ .irq = 0x30 })))
+CASE(vcpu_interrupt_null, ioctl(c->vcpu, OKVM_INTERRUPT, NULL))
+CASE(vcpu_nmi_arg, ioctl(c->vcpu, OKVM_NMI, 1L))
+CASE(vcpu_events_null, ioctl(c->vcpu, OKVM_SET_VCPU_EVENTS, NULL))
+CASE(vcpu_events_flags_unknown, events_bad(c, 0))
+CASE(vcpu_events_exception_32, events_bad(c, 1))
+CASE(vcpu_events_smm, events_bad(c, 2))
+CASE(vcpu_events_injected_and_pending, events_bad(c, 3))
+CASE(vcpu_debugregs_null, ioctl(c->vcpu, OKVM_GET_DEBUGREGS, NULL))
+CASE(vcpu_debugregs_flags, debugregs_bad(c, 0))
+CASE(vcpu_debugregs_dr6_high, debugregs_bad(c, 1))
+CASE(vcpu_debugregs_dr7_high, debugregs_bad(c, 2))
+CASE(vcpu_guest_debug_null, ioctl(c->vcpu, OKVM_SET_GUEST_DEBUG, NULL))
+CASE(vcpu_guest_debug_unknown, guest_debug(c, OKVM_GUESTDBG_ENABLE | (1u << 23)))
+CASE(vcpu_setup_mce_banks0, setup_mce(c, 0))
+CASE(vcpu_setup_mce_banks33, setup_mce(c, 33))
+CASE(vcpu_setup_mce_unknown_cap, setup_mce(c, 6 | (1ULL << 40)))
+CASE(vcpu_setup_mce_null, ioctl(c->vcpu, OKVM_X86_SETUP_MCE, NULL))
+CASE(vcpu_set_mce_no_setup, set_mce(c, 0, 0))
+CASE(vcpu_set_mce_bank_huge, set_mce(c, 200, 1))
+CASE(vcpu_vapic_no_irqchip, vapic(c->vcpu, 0x1000))
+CASE(vcpu_vapic_null, (irq_vm(c, 0, 1) < 0 ? -1 : ioctl(c->ivcpu, OKVM_SET_VAPIC_ADDR, NULL)))
+CASE(vcpu_vapic_outside_slots, vapic(irq_vm(c, 0, 1), 0x10000000))
+CASE(vcpu_enable_cap_unknown, enable_cap(c->vcpu, 0x7fff0000, 0, 0))
+CASE(vcpu_tsc_khz_arg, ioctl(c->vcpu, OKVM_GET_TSC_KHZ, 1L) > 0 ? 0 : -1)
+
 #define C(n) { #n, n }
 static const struct bcase cases[] = {
 	C(sys_api_version_arg), C(sys_create_vm_type1), C(sys_create_vm_type_huge),
@@ -340,6 +647,38 @@ static const struct bcase cases[] = {
 	C(vcpu_xcr0_no_x87), C(vcpu_xcr0_unknown_bit), C(vcpu_interrupt_vector_256),
 	C(vcpu_unknown_ioctl), C(vcpu_vm_ioctl), C(vcpu_sys_ioctl), C(vcpu_get_regs_from_child),
 	C(vcpu_run_from_child), C(vcpu_mmap_offset_far), C(vcpu_mmap_exec),
+	/* The irqchip, event, debug, clock and MCE ioctls. */
+	C(sys_mce_cap_null),
+	C(vm_irqchip_after_vcpu), C(vm_irqchip_twice), C(vm_irq_line_no_irqchip),
+	C(vm_irq_line_status_no_irqchip), C(vm_irq_line_null), C(vm_irq_line_status_null),
+	C(vm_irq_line_gsi_huge), C(vm_irq_line_status_gsi_huge), C(vm_get_irqchip_no_irqchip),
+	C(vm_get_irqchip_id_3), C(vm_set_irqchip_id_huge), C(vm_get_irqchip_null),
+	C(vm_set_irqchip_null), C(vm_pit2_no_irqchip), C(vm_pit2_twice), C(vm_pit2_flags_unknown),
+	C(vm_pit2_null), C(vm_get_pit2_no_pit), C(vm_set_pit2_null), C(vm_routing_null),
+	C(vm_routing_nr_huge), C(vm_routing_flags), C(vm_routing_type_unknown),
+	C(vm_routing_entry_flags), C(vm_routing_pin_huge), C(vm_routing_gsi_huge),
+	C(vm_routing_same_chip_twice), C(vm_routing_no_irqchip), C(vm_irqfd_bad_fd),
+	C(vm_irqfd_not_eventfd), C(vm_irqfd_flags_unknown), C(vm_irqfd_twice),
+	C(vm_irqfd_deassign_absent), C(vm_irqfd_resample_bad_fd), C(vm_irqfd_no_irqchip),
+	C(vm_ioeventfd_len3), C(vm_ioeventfd_flags_unknown), C(vm_ioeventfd_bad_fd),
+	C(vm_ioeventfd_not_eventfd), C(vm_ioeventfd_twice), C(vm_ioeventfd_deassign_absent),
+	C(vm_ioeventfd_addr_wraps), C(vm_ioeventfd_pio_len0), C(vm_msi_no_irqchip),
+	C(vm_msi_flags_unknown), C(vm_msi_null), C(vm_coalesced_size0), C(vm_coalesced_wraps),
+	C(vm_coalesced_pio_2), C(vm_coalesced_unregister_absent), C(vm_coalesced_null),
+	C(vm_set_clock_flags_unknown), C(vm_set_clock_null), C(vm_get_clock_readonly),
+	C(vm_enable_cap_unknown), C(vm_enable_cap_flags), C(vm_split_irqchip_after_vcpu),
+	C(vm_split_irqchip_pins_huge), C(vm_enable_cap_null), C(vm_boot_cpu_id_huge),
+	C(vm_boot_cpu_id_after_vcpu), C(vm_slot2_guest_memfd), C(vm_slot2_pad), C(vm_slot2_null),
+	C(vcpu_get_lapic_no_irqchip), C(vcpu_set_lapic_no_irqchip), C(vcpu_get_lapic_null),
+	C(vcpu_set_lapic_unmapped), C(vcpu_interrupt_with_irqchip), C(vcpu_interrupt_null),
+	C(vcpu_nmi_arg), C(vcpu_events_null), C(vcpu_events_flags_unknown),
+	C(vcpu_events_exception_32), C(vcpu_events_smm), C(vcpu_events_injected_and_pending),
+	C(vcpu_debugregs_null), C(vcpu_debugregs_flags), C(vcpu_debugregs_dr6_high),
+	C(vcpu_debugregs_dr7_high), C(vcpu_guest_debug_null), C(vcpu_guest_debug_unknown),
+	C(vcpu_setup_mce_banks0), C(vcpu_setup_mce_banks33), C(vcpu_setup_mce_unknown_cap),
+	C(vcpu_setup_mce_null), C(vcpu_set_mce_no_setup), C(vcpu_set_mce_bank_huge),
+	C(vcpu_vapic_no_irqchip), C(vcpu_vapic_null), C(vcpu_vapic_outside_slots),
+	C(vcpu_enable_cap_unknown), C(vcpu_tsc_khz_arg),
 };
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 

@@ -399,8 +399,8 @@ static int t_tsc_khz(void)
 }
 
 /*
- * KVM_SET_GSI_ROUTING: valid tables accepted (kvm_amd wants an irqchip first; okvm keeps
- * the table for the irqchip to come), malformed entries refused.
+ * KVM_SET_GSI_ROUTING: valid tables accepted (after KVM_CREATE_IRQCHIP: both refuse a
+ * table before it), malformed entries refused.
  */
 static int t_gsi_routing(void)
 {
