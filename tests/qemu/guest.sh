@@ -167,10 +167,9 @@ inner_boot() {
 	echo "qemu-time $name -"
 }
 
-# Device by device, in the order given (tests/qemu/run: okvm first). After a kvm_amd guest
-# had run in the same outer guest, okvm's QEMU 7.2 boots stalled (issue 9: 3 of 9 -M pc
-# boots in one session, 4 of 5 in a clean-clone run of make check); with okvm alone, 0 of
-# 10. --devices 'kvm okvm' keeps that order for reproducing it.
+# Device by device, in the order given. tests/qemu/run gives one device per outer boot:
+# okvm's QEMU 7.2 boots stalled in outer guests whose TCG ran single-threaded, as it does
+# where kvm_amd is loaded (issue 9; tests/qemu/run --shared-outer).
 for d in $devices; do
 	for spec in $runs; do
 		m=${spec%%:*} smp=1 blk=
